@@ -1,0 +1,280 @@
+"""Vectorised tau² estimators and inference for stacks of meta-analyses.
+
+Everything here works on arrays of shape ``(n, k)``: n meta-analyses of up
+to k studies, padded where a meta-analysis has fewer studies and marked by a
+boolean ``mask``. One meta-analysis is the stack with n = 1, so the single
+fit (:func:`helpers.pooling.meta_analysis`), the batch fit
+(:func:`helpers.pooling.meta_analysis_batch`) and leave-one-out share this
+one implementation and cannot drift apart.
+
+The algorithms follow R's metafor (``rma.uni``, ``confint.rma.uni``;
+Viechtbauer 2010, J Stat Softw 36(3)); where metafor iterates by Fisher
+scoring, this module does too, with a step-halving safeguard on the
+likelihood that metafor leaves to the user (``control=list(stepadj=...)``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+METHODS = ("FE", "DL", "REML", "ML", "PM", "HS", "SJ", "HE", "EB")
+CI_METHODS = ("z", "hksj", "hksj-adhoc")
+PI_METHODS = ("z", "hksj", "hts")
+
+_TOL = 1e-13       # convergence on tau², relative to (1 + tau²)
+_MAXITER = 1000
+
+
+@dataclass(frozen=True)
+class Stack:
+    """n meta-analyses side by side: padded cells have mask False, y 0, v 1."""
+
+    y: np.ndarray
+    v: np.ndarray
+    mask: np.ndarray
+
+    @property
+    def k(self) -> np.ndarray:
+        return self.mask.sum(axis=1)
+
+    def weights(self, tau2: np.ndarray) -> np.ndarray:
+        """Inverse-variance weights 1/(v + tau²); zero in padded cells."""
+        return np.where(self.mask, 1.0 / (self.v + tau2[:, None]), 0.0)
+
+
+def _sum(a: np.ndarray) -> np.ndarray:
+    return a.sum(axis=1)
+
+
+def _weighted_mean(w: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return _sum(w * y) / _sum(w)
+
+
+def q_statistic(s: Stack, tau2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Generalised Q, :math:`\\sum w_i (y_i - \\hat\\mu)^2` with w = 1/(v + tau²), and dQ/dtau².
+
+    At tau² = 0 this is Cochran's Q. Its derivative is
+    :math:`-\\sum w_i^2 (y_i - \\hat\\mu)^2` (the dependence through
+    :math:`\\hat\\mu` vanishes because :math:`\\hat\\mu` minimises Q).
+    """
+    w = s.weights(tau2)
+    r = s.y - _weighted_mean(w, s.y)[:, None]
+    wr2 = w * r**2
+    return _sum(wr2), -_sum(w * wr2)
+
+
+def solve_q(s: Stack, target: np.ndarray) -> np.ndarray:
+    """tau² >= 0 at which the generalised Q equals ``target``; 0 where Q(0) <= target.
+
+    Q(tau²) decreases monotonically, so the root is unique. Safeguarded
+    Newton: Newton steps inside a bracket that bisection shrinks whenever a
+    step would leave it. Used for Paule-Mandel (target k - 1; DerSimonian &
+    Kacker 2007) and for the Q-profile CI (Viechtbauer 2007).
+    """
+    target = np.broadcast_to(np.asarray(target, float), s.k.shape)
+    q0, _ = q_statistic(s, np.zeros(s.k.shape))
+    active = q0 > target
+    lo = np.zeros(s.k.shape)
+    # Q(t) < sum(r^2)/t for t > 0 with r from the unweighted mean, so this hi brackets the root
+    ybar = _sum(np.where(s.mask, s.y, 0)) / np.maximum(s.k, 1)
+    rss = _sum(np.where(s.mask, (s.y - ybar[:, None]) ** 2, 0))
+    hi = np.where(active, rss / np.where(target > 0, target, 1) + 1.0, 0.0)
+    t = np.zeros(s.k.shape)
+    for _ in range(_MAXITER):
+        q, dq = q_statistic(s, t)
+        f = q - target
+        lo = np.where(active & (f > 0), t, lo)
+        hi = np.where(active & (f <= 0), t, hi)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            newton = t - f / dq
+        inside = (newton > lo) & (newton < hi) & np.isfinite(newton)
+        new = np.where(inside, newton, (lo + hi) / 2)
+        new = np.where(active, new, 0.0)
+        done = np.abs(new - t) <= _TOL * (1 + np.abs(t))
+        t = new
+        if done.all():
+            break
+    return t
+
+
+def _restricted_loglik(s: Stack, tau2: np.ndarray, reml: bool) -> np.ndarray:
+    w = s.weights(tau2)
+    q, _ = q_statistic(s, tau2)
+    ll = -0.5 * (_sum(np.where(s.mask, np.log(s.v + tau2[:, None]), 0.0)) + q)
+    return ll - 0.5 * np.log(_sum(w)) if reml else ll
+
+
+def _fisher_scoring(s: Stack, start: np.ndarray, reml: bool) -> tuple[np.ndarray, np.ndarray]:
+    """ML or REML tau² by Fisher scoring (metafor's algorithm), with step halving.
+
+    REML step: :math:`(y'PPy - \\mathrm{tr}P)/\\mathrm{tr}(PP)`; ML step:
+    :math:`(y'PPy - \\sum w)/\\sum w^2` (Viechtbauer 2005, J Educ Behav
+    Stat 30:261-293). A step that lowers the (restricted) likelihood is
+    halved: plain Fisher scoring can oscillate (metafor needs
+    ``stepadj=0.5`` on dat.normand1999), and the safeguard removes the need.
+    """
+    t = start.copy()
+    ll = _restricted_loglik(s, t, reml)
+    converged = np.zeros(t.shape, bool)
+    for _ in range(_MAXITER):
+        w = s.weights(t)
+        sw, sw2 = _sum(w), _sum(w**2)
+        r = s.y - _weighted_mean(w, s.y)[:, None]
+        ypppy = _sum(w**2 * r**2)
+        if reml:
+            tr_p = sw - sw2 / sw
+            tr_pp = sw2 - 2 * _sum(w**3) / sw + (sw2 / sw) ** 2
+            step = (ypppy - tr_p) / tr_pp
+        else:
+            step = (ypppy - sw) / sw2
+        step = np.where(converged, 0.0, step)
+        for _ in range(60):
+            new = np.maximum(t + step, 0.0)
+            ll_new = _restricted_loglik(s, new, reml)
+            worse = ll_new < ll - 1e-12 * np.abs(ll)
+            if not worse.any():
+                break
+            step = np.where(worse, step / 2, step)
+        converged |= np.abs(new - t) <= _TOL * (1 + t)
+        t, ll = new, ll_new
+        if converged.all():
+            break
+    # metafor's ll0check: the boundary tau² = 0 wins if its likelihood is higher
+    zero = np.zeros(t.shape)
+    t = np.where(_restricted_loglik(s, zero, reml) > ll, zero, t)
+    return t, converged
+
+
+def tau2_estimate(s: Stack, method: str) -> tuple[np.ndarray, np.ndarray]:
+    """tau² by the named estimator, for every meta-analysis in the stack.
+
+    Returns ``(tau2, converged)``. Formulas (intercept-only model, w = 1/v):
+
+    * FE: 0.
+    * DL (DerSimonian & Laird 1986): :math:`\\max(0, (Q - (k-1))/(\\sum w - \\sum w^2/\\sum w))`.
+    * HS (Hunter & Schmidt 2004): :math:`\\max(0, (Q - k)/\\sum w)`.
+    * HE (Hedges 1983): :math:`\\max(0, s_y^2 - \\bar v)`, unweighted.
+    * SJ (Sidik & Jonkman 2005): :math:`\\tau_0^2\\,Q(\\tau_0^2)/(k-1)` with
+      :math:`\\tau_0^2 = \\sum(y-\\bar y)^2/k`.
+    * PM (Paule & Mandel 1982) and EB (Morris 1983): the root of
+      :math:`Q(\\tau^2) = k - 1`; metafor's EB iteration has this same fixed
+      point, so one solver serves both.
+    * ML, REML: Fisher scoring from the HE estimate (Viechtbauer 2005).
+    """
+    k = s.k.astype(float)
+    n = k.shape[0]
+    done = np.ones(n, bool)
+    if method == "FE":
+        return np.zeros(n), done
+    if method in ("DL", "HS"):
+        w = s.weights(np.zeros(n))
+        q, _ = q_statistic(s, np.zeros(n))
+        sw = _sum(w)
+        raw = (q - (k - 1)) / (sw - _sum(w**2) / sw) if method == "DL" else (q - k) / sw
+        return _zero_if_single(np.maximum(raw, 0.0), k), done
+    ybar = _sum(np.where(s.mask, s.y, 0)) / k
+    rss = _sum(np.where(s.mask, (s.y - ybar[:, None]) ** 2, 0))
+    he = np.maximum((rss - _sum(np.where(s.mask, s.v, 0)) * (k - 1) / k) / np.maximum(k - 1, 1), 0.0)
+    if method == "HE":
+        return _zero_if_single(he, k), done
+    if method == "SJ":
+        tau0 = rss / k
+        q, _ = q_statistic(s, tau0)
+        return _zero_if_single(tau0 * q / np.maximum(k - 1, 1), k), done
+    if method in ("PM", "EB"):
+        return _zero_if_single(solve_q(s, k - 1), k), done
+    if method in ("REML", "ML"):
+        t, conv = _fisher_scoring(s, _zero_if_single(he, k), reml=method == "REML")
+        return _zero_if_single(t, k), conv | (k == 1)
+    raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+
+
+def _zero_if_single(tau2: np.ndarray, k: np.ndarray) -> np.ndarray:
+    return np.where(k > 1, tau2, 0.0)
+
+
+def fit(s: Stack, method: str, ci_method: str, pi_method: str, level: float) -> dict[str, np.ndarray]:
+    """Pooled estimate, heterogeneity statistics and intervals for every row of the stack.
+
+    Wald inference (metafor's default):
+    :math:`\\hat\\mu = \\sum w_i y_i / \\sum w_i`, :math:`SE = (\\sum w_i)^{-1/2}`,
+    w = 1/(v + tau²). HKSJ (Hartung & Knapp 2001; Sidik & Jonkman 2002):
+    :math:`SE^2_{HK} = SE^2 \\cdot Q(\\hat\\tau^2)/(k-1)` with t(k-1) quantiles,
+    no truncation (metafor's ``test="knha"``); ``"hksj-adhoc"`` floors the
+    factor at 1 (Knapp & Hartung 2003; metafor's ``test="adhoc"``).
+    I² and H² from tau² and the "typical" within-study variance
+    :math:`\\tilde v = (k-1)/(\\sum w - \\sum w^2/\\sum w)` (Higgins & Thompson
+    2002; metafor); for FE, from Q: :math:`I^2 = (Q - (k-1))/Q`.
+    """
+    if ci_method not in CI_METHODS:
+        raise ValueError(f"ci_method must be one of {CI_METHODS}, got {ci_method!r}")
+    if pi_method not in PI_METHODS:
+        raise ValueError(f"pi_method must be one of {PI_METHODS}, got {pi_method!r}")
+    k = s.k.astype(float)
+    n = k.shape[0]
+    tau2, converged = tau2_estimate(s, method)
+    w = s.weights(tau2)
+    sw = _sum(w)
+    mu = _weighted_mean(w, s.y)
+    se = np.sqrt(1 / sw)
+    zcrit = stats.norm.isf((1 - level) / 2)
+
+    q_gen, _ = q_statistic(s, tau2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s2w = np.where(q_gen <= np.finfo(float).eps, 0.0, q_gen / (k - 1))
+    if ci_method == "hksj-adhoc":
+        s2w = np.maximum(s2w, 1.0)
+    if ci_method == "z":
+        se_used, df = se, np.full(n, np.inf)
+        crit = np.full(n, zcrit)
+        pvalue = 2 * stats.norm.sf(np.abs(mu / se))
+    else:
+        se_used, df = se * np.sqrt(s2w), k - 1
+        with np.errstate(divide="ignore", invalid="ignore"):
+            crit = stats.t.isf((1 - level) / 2, df)
+            pvalue = 2 * stats.t.sf(np.abs(mu / se_used), df)
+
+    w0 = s.weights(np.zeros(n))
+    sw0 = _sum(w0)
+    q, _ = q_statistic(s, np.zeros(n))
+    single = k == 1
+    q = np.where(single, 0.0, q)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        q_p = np.where(single, 1.0, stats.chi2.sf(q, k - 1))
+        vt = (k - 1) / (sw0 - _sum(w0**2) / sw0)
+        if method == "FE":
+            i2 = np.where(single, 0.0, np.maximum(0.0, 100 * (q - (k - 1)) / q))
+            h2 = np.where(single, 1.0, q / (k - 1))
+        else:
+            i2 = np.where(single, 0.0, 100 * tau2 / (vt + tau2))
+            h2 = np.where(single, 1.0, tau2 / vt + 1)
+        i2 = np.where(np.isnan(i2), 0.0, i2)  # Q = 0 exactly: all yi equal
+
+    if pi_method == "z":
+        pi_se, pi_crit = np.sqrt(se**2 + tau2), np.full(n, zcrit)
+    elif pi_method == "hksj":
+        with np.errstate(divide="ignore", invalid="ignore"):
+            pi_se, pi_crit = np.sqrt(se_used**2 + tau2), stats.t.isf((1 - level) / 2, k - 1)
+    else:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            pi_se, pi_crit = np.sqrt(se**2 + tau2), stats.t.isf((1 - level) / 2, k - 2)
+
+    alpha = 1 - level
+    tau2_lo = solve_q(s, stats.chi2.isf(alpha / 2, np.maximum(k - 1, 1)))
+    tau2_hi = solve_q(s, stats.chi2.ppf(alpha / 2, np.maximum(k - 1, 1)))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        i2_lo = 100 * tau2_lo / (vt + tau2_lo)
+        i2_hi = 100 * tau2_hi / (vt + tau2_hi)
+
+    return {
+        "k": s.k, "estimate": mu, "se": se_used, "se_wald": se, "df": df,
+        "statistic": mu / se_used, "pvalue": pvalue,
+        "ci_low": mu - crit * se_used, "ci_high": mu + crit * se_used,
+        "tau2": tau2, "converged": converged, "q": q, "q_pvalue": q_p, "i2": i2, "h2": h2,
+        "pi_low": mu - pi_crit * pi_se, "pi_high": mu + pi_crit * pi_se,
+        "tau2_ci_low": tau2_lo, "tau2_ci_high": tau2_hi, "i2_ci_low": i2_lo, "i2_ci_high": i2_hi,
+        "weights": 100 * w / sw[:, None], "s2w": s2w,
+    }
