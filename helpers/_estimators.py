@@ -197,6 +197,12 @@ def _zero_if_single(tau2: np.ndarray, k: np.ndarray) -> np.ndarray:
 
 
 def fit(s: Stack, method: str, ci_method: str, pi_method: str, level: float) -> dict[str, np.ndarray]:
+    """See :func:`_fit`; degenerate rows (k = 1, identical yi) divide by zero by design and are handled there."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _fit(s, method, ci_method, pi_method, level)
+
+
+def _fit(s: Stack, method: str, ci_method: str, pi_method: str, level: float) -> dict[str, np.ndarray]:
     """Pooled estimate, heterogeneity statistics and intervals for every row of the stack.
 
     Wald inference (metafor's default):
@@ -223,8 +229,7 @@ def fit(s: Stack, method: str, ci_method: str, pi_method: str, level: float) -> 
     zcrit = stats.norm.isf((1 - level) / 2)
 
     q_gen, _ = q_statistic(s, tau2)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        s2w = np.where(q_gen <= np.finfo(float).eps, 0.0, q_gen / (k - 1))
+    s2w = np.where(q_gen <= np.finfo(float).eps, 0.0, q_gen / (k - 1))
     if ci_method == "hksj-adhoc":
         s2w = np.maximum(s2w, 1.0)
     if ci_method == "z":
@@ -233,41 +238,36 @@ def fit(s: Stack, method: str, ci_method: str, pi_method: str, level: float) -> 
         pvalue = 2 * stats.norm.sf(np.abs(mu / se))
     else:
         se_used, df = se * np.sqrt(s2w), k - 1
-        with np.errstate(divide="ignore", invalid="ignore"):
-            crit = stats.t.isf((1 - level) / 2, df)
-            pvalue = 2 * stats.t.sf(np.abs(mu / se_used), df)
+        crit = stats.t.isf((1 - level) / 2, df)
+        pvalue = 2 * stats.t.sf(np.abs(mu / se_used), df)
 
     w0 = s.weights(np.zeros(n))
     sw0 = _sum(w0)
     q, _ = q_statistic(s, np.zeros(n))
     single = k == 1
     q = np.where(single, 0.0, q)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        q_p = np.where(single, 1.0, stats.chi2.sf(q, k - 1))
-        vt = (k - 1) / (sw0 - _sum(w0**2) / sw0)
-        if method == "FE":
-            i2 = np.where(single, 0.0, np.maximum(0.0, 100 * (q - (k - 1)) / q))
-            h2 = np.where(single, 1.0, q / (k - 1))
-        else:
-            i2 = np.where(single, 0.0, 100 * tau2 / (vt + tau2))
-            h2 = np.where(single, 1.0, tau2 / vt + 1)
-        i2 = np.where(np.isnan(i2), 0.0, i2)  # Q = 0 exactly: all yi equal
+    q_p = np.where(single, 1.0, stats.chi2.sf(q, k - 1))
+    vt = (k - 1) / (sw0 - _sum(w0**2) / sw0)
+    if method == "FE":
+        i2 = np.where(single, 0.0, np.maximum(0.0, 100 * (q - (k - 1)) / q))
+        h2 = np.where(single, 1.0, q / (k - 1))
+    else:
+        i2 = np.where(single, 0.0, 100 * tau2 / (vt + tau2))
+        h2 = np.where(single, 1.0, tau2 / vt + 1)
+    i2 = np.where(np.isnan(i2), 0.0, i2)  # Q = 0 exactly: all yi equal
 
     if pi_method == "z":
         pi_se, pi_crit = np.sqrt(se**2 + tau2), np.full(n, zcrit)
     elif pi_method == "hksj":
-        with np.errstate(divide="ignore", invalid="ignore"):
-            pi_se, pi_crit = np.sqrt(se_used**2 + tau2), stats.t.isf((1 - level) / 2, k - 1)
+        pi_se, pi_crit = np.sqrt(se_used**2 + tau2), stats.t.isf((1 - level) / 2, k - 1)
     else:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            pi_se, pi_crit = np.sqrt(se**2 + tau2), stats.t.isf((1 - level) / 2, k - 2)
+        pi_se, pi_crit = np.sqrt(se**2 + tau2), stats.t.isf((1 - level) / 2, k - 2)
 
     alpha = 1 - level
     tau2_lo = solve_q(s, stats.chi2.isf(alpha / 2, np.maximum(k - 1, 1)))
     tau2_hi = solve_q(s, stats.chi2.ppf(alpha / 2, np.maximum(k - 1, 1)))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        i2_lo = 100 * tau2_lo / (vt + tau2_lo)
-        i2_hi = 100 * tau2_hi / (vt + tau2_hi)
+    i2_lo = 100 * tau2_lo / (vt + tau2_lo)
+    i2_hi = 100 * tau2_hi / (vt + tau2_hi)
 
     return {
         "k": s.k, "estimate": mu, "se": se_used, "se_wald": se, "df": df,

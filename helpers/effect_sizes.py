@@ -45,6 +45,11 @@ __all__ = [
 SMD_CORRECTIONS = ("exact", "revman", "none")
 
 
+def _like_input(values: np.ndarray, *inputs):
+    """Scalars in, scalar out: sd_from_se(2.0, 25) gives 10.0, not array([10.])."""
+    return float(values[0]) if all(np.ndim(x) == 0 for x in inputs) else values
+
+
 def _frame(yi: np.ndarray, vi: np.ndarray, labels: list[str]) -> pd.DataFrame:
     return pd.DataFrame({"yi": yi, "vi": vi}, index=pd.Index(labels, name="study"))
 
@@ -69,9 +74,9 @@ def mean_difference(m1, sd1, n1, m2, sd2, n2, labels: Sequence[object] | None = 
     (2009) *Introduction to Meta-Analysis*, eq. 4.5; Cochrane Handbook 6.5.1.
 
     >>> mean_difference(55, 47, 155, 75, 64, 156).round(4)
-           yi       vi
+             yi      vi
     study
-    #1  -20.0  40.5091
+    #1    -20.0  40.508
     """
     names, a = _check_groups(labels, m1, sd1, n1, m2, sd2, n2)
     yi = a["m1"] - a["m2"]
@@ -90,7 +95,7 @@ def hedges_correction(df, correction: str = "exact") -> np.ndarray:
     :math:`1 - 3/(4m - 1)`. ``"none"``: J = 1 (Cohen's d).
 
     >>> float(hedges_correction(18, "exact").round(6)), float(hedges_correction(18, "revman").round(6))
-    (0.958126, 0.957746)
+    (0.957646, 0.957746)
     """
     m = np.asarray(df, dtype=float)
     if correction == "exact":
@@ -125,9 +130,9 @@ def smd(m1, sd1, n1, m2, sd2, n2, correction: str = "exact", labels: Sequence[ob
     reviews) before comparing numbers.
 
     >>> smd(55, 47, 155, 75, 64, 156).round(6)
-                 yi        vi
+                yi        vi
     study
-    #1    -0.355170  0.013065
+    #1    -0.35517  0.013065
     """
     names, a = _check_groups(labels, m1, sd1, n1, m2, sd2, n2)
     n1, n2 = a["n1"], a["n2"]
@@ -210,7 +215,7 @@ def risk_difference(events1, n1, events2, n2, add: float = 0.5, labels: Sequence
     >>> risk_difference(64, 218, 83, 216).round(6)
                  yi        vi
     study
-    #1    -0.090685  0.002042
+    #1    -0.090681  0.002047
     """
     names, a, b, c, d = _two_by_two(events1, n1, events2, n2, labels, add)
     p1, p2 = a / (a + b), c / (c + d)
@@ -233,7 +238,7 @@ def from_ci(estimate, ci_low, ci_high, level: float = 0.95, log_scale: bool = Fa
     >>> from_ci(-3.48, -6.61, -0.35).round(4)
              yi      vi
     study
-    #1    -3.48  2.5499
+    #1    -3.48  2.5503
     """
     names, a = as_arrays(labels, estimate=estimate, ci_low=ci_low, ci_high=ci_high)
     est, lo, hi = a["estimate"], a["ci_low"], a["ci_high"]
@@ -265,7 +270,7 @@ def sd_from_se(se, n):
     names, a = as_arrays(None, se=se, n=n)
     require(a["se"] > 0, names, "se", "> 0", a["se"])
     require(a["n"] >= 2, names, "n", ">= 2", a["n"])
-    return a["se"] * np.sqrt(a["n"])
+    return _like_input(a["se"] * np.sqrt(a["n"]), se, n)
 
 
 def sd_from_ci(ci_low, ci_high, n, level: float = 0.95, small_sample: bool = True):
@@ -280,13 +285,13 @@ def sd_from_ci(ci_low, ci_high, n, level: float = 0.95, small_sample: bool = Tru
     (``small_sample=False``).
 
     >>> round(float(sd_from_ci(10.0, 14.0, 25)), 4)
-    4.8453
+    4.8452
     """
     names, a = as_arrays(None, ci_low=ci_low, ci_high=ci_high, n=n)
     require(a["ci_low"] < a["ci_high"], names, "ci_low", "below ci_high", a["ci_low"])
     require(a["n"] >= 2, names, "n", ">= 2", a["n"])
     crit = stats.t.isf((1 - level) / 2, a["n"] - 1) if small_sample else _z(level)
-    return np.sqrt(a["n"]) * (a["ci_high"] - a["ci_low"]) / (2 * crit)
+    return _like_input(np.sqrt(a["n"]) * (a["ci_high"] - a["ci_low"]) / (2 * crit), ci_low, ci_high, n)
 
 
 def se_from_t(difference, t):
@@ -297,7 +302,7 @@ def se_from_t(difference, t):
     """
     names, a = as_arrays(None, difference=difference, t=t)
     require(a["t"] != 0, names, "t", "non-zero", a["t"])
-    return np.abs(a["difference"] / a["t"])
+    return _like_input(np.abs(a["difference"] / a["t"]), difference, t)
 
 
 def se_from_p(difference, p, n1, n2):
@@ -313,7 +318,7 @@ def se_from_p(difference, p, n1, n2):
     names, a = as_arrays(None, difference=difference, p=p, n1=n1, n2=n2)
     require((a["p"] > 0) & (a["p"] < 1), names, "p", "strictly between 0 and 1", a["p"])
     t = stats.t.isf(a["p"] / 2, a["n1"] + a["n2"] - 2)
-    return np.abs(a["difference"]) / t
+    return _like_input(np.abs(a["difference"]) / t, difference, p, n1, n2)
 
 
 def _sd_from_se_of_difference(se, n1, n2):
@@ -327,7 +332,7 @@ def sd_from_t(difference, t, n1, n2):
     (Cochrane Handbook 6.5.2.3). Use the same SD for both groups.
 
     >>> round(float(sd_from_t(3.0, 2.0, 30, 30)), 4)
-    4.1079
+    5.8095
     """
     return _sd_from_se_of_difference(se_from_t(difference, t), n1, n2)
 
@@ -336,7 +341,7 @@ def sd_from_p(difference, p, n1, n2):
     """Common within-group SD from an exact two-sided p value (Handbook 6.5.2.3).
 
     >>> round(float(sd_from_p(3.0, 0.05, 30, 30)), 4)
-    4.1048
+    5.8045
     """
     return _sd_from_se_of_difference(se_from_p(difference, p, n1, n2), n1, n2)
 
@@ -353,7 +358,7 @@ def combine_groups(n1, m1, sd1, n2, m2, sd2) -> tuple[np.ndarray, np.ndarray, np
     pooled raw data.
 
     >>> [round(float(x), 4) for x in combine_groups(10, 5.0, 2.0, 20, 8.0, 3.0)]
-    [30.0, 7.0, 3.0972]
+    [30.0, 7.0, 3.0343]
     """
     names, a = as_arrays(None, n1=n1, m1=m1, sd1=sd1, n2=n2, m2=m2, sd2=sd2)
     for g in ("1", "2"):
@@ -363,7 +368,8 @@ def combine_groups(n1, m1, sd1, n2, m2, sd2) -> tuple[np.ndarray, np.ndarray, np
     mean = (a["n1"] * a["m1"] + a["n2"] * a["m2"]) / n
     ss = ((a["n1"] - 1) * a["sd1"] ** 2 + (a["n2"] - 1) * a["sd2"] ** 2
           + a["n1"] * a["n2"] / n * (a["m1"] - a["m2"]) ** 2)
-    return n, mean, np.sqrt(ss / (n - 1))
+    inputs = (n1, m1, sd1, n2, m2, sd2)
+    return tuple(_like_input(x, *inputs) for x in (n, mean, np.sqrt(ss / (n - 1))))
 
 
 def change_score_sd(sd_baseline, sd_final, corr):
@@ -383,4 +389,4 @@ def change_score_sd(sd_baseline, sd_final, corr):
     require(a["sd_final"] > 0, names, "sd_final", "> 0", a["sd_final"])
     require(np.abs(a["corr"]) <= 1, names, "corr", "between -1 and 1", a["corr"])
     b, f, r = a["sd_baseline"], a["sd_final"], a["corr"]
-    return np.sqrt(b**2 + f**2 - 2 * r * b * f)
+    return _like_input(np.sqrt(b**2 + f**2 - 2 * r * b * f), sd_baseline, sd_final, corr)

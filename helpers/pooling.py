@@ -230,7 +230,7 @@ def meta_analysis(yi, vi, method: str = "REML", ci_method: str = "z", level: flo
 
     >>> res = meta_analysis([-0.89, -1.59, -1.35, -1.44, -0.22], [0.33, 0.19, 0.42, 0.02, 0.05], method="DL")
     >>> round(res.estimate, 4), round(res.tau2, 4), round(res.i2, 1)
-    (-0.8544, 0.2771, 82.7)
+    (-1.0677, 0.4246, 82.4)
     """
     pi_method = _check_options(method, ci_method, pi_method, level)
     names, y, v = _inputs(yi, vi, labels)
@@ -247,6 +247,9 @@ def meta_analysis(yi, vi, method: str = "REML", ci_method: str = "z", level: flo
     if not r["converged"]:
         notes.append(f"the {method} iterations did not converge; treat tau² with caution "
                      "or use a non-iterative estimator (DL, HE, SJ).")
+    if ci_method != "z" and r["s2w"] == 0:
+        notes.append("all effect sizes are identical, so the HKSJ standard error is 0 (as in metafor); "
+                     "the CI collapses to the estimate. Use ci_method='z' or 'hksj-adhoc'.")
     has_tau = method != "FE" and k > 1
     pi = (None, None)
     if has_tau and not (pi_method == "hts" and k < 3):
@@ -333,7 +336,7 @@ def meta_analysis_batch(yi, vi, method: str = "REML", ci_method: str = "z", leve
     >>> y = np.array([[0.1, 0.3, 0.5], [0.2, -0.1, np.nan]])
     >>> v = np.array([[0.01, 0.02, 0.03], [0.02, 0.02, np.nan]])
     >>> meta_analysis_batch(y, v, method="DL").estimate.round(4)
-    array([0.2273, 0.05  ])
+    array([0.2674, 0.05  ])
     """
     pi_method = _check_options(method, ci_method, pi_method, level)
     y = np.atleast_2d(np.asarray(yi, dtype=float))
@@ -371,7 +374,7 @@ def leave_one_out(yi, vi, method: str = "REML", ci_method: str = "z", level: flo
 
     >>> loo = leave_one_out([0.1, 0.3, 0.5, 0.9], [0.01, 0.02, 0.03, 0.02], method="DL")
     >>> loo["estimate"].round(3).tolist()
-    [0.563, 0.44, 0.383, 0.239]
+    [0.569, 0.493, 0.427, 0.267]
     """
     names, y, v = _inputs(yi, vi, labels)
     k = y.size
@@ -440,7 +443,7 @@ def subgroup_analysis(yi, vi, groups, method: str = "REML", ci_method: str = "z"
 
     >>> sg = subgroup_analysis([0.1, 0.2, 0.6, 0.7], [0.01] * 4, ["a", "a", "b", "b"], method="FE")
     >>> round(sg.q_between, 2), sg.df
-    (50.0, 1)
+    (25.0, 1)
     """
     names, y, v = _inputs(yi, vi, labels)
     groups = np.asarray(groups, dtype=object)

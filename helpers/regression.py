@@ -118,7 +118,7 @@ def meta_regression(yi, vi, moderator, method: str = "REML", ci_method: str = "z
 
     >>> fit = meta_regression([0.1, 0.3, 0.4, 0.8], [0.02, 0.02, 0.03, 0.04], [1, 2, 3, 4], method="FE")
     >>> fit.coef.round(4).tolist()
-    [-0.1358, 0.2139]
+    [-0.1284, 0.2104]
     """
     if method not in REGRESSION_METHODS:
         raise ValueError(f"method must be one of {REGRESSION_METHODS}, got {method!r}")

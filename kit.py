@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+"""Set up and run the meta-analysis kit. Needs only Python 3.11+ (standard library).
+
+    python3 kit.py lab         set up, then open JupyterLab on notebooks/00_start_here.ipynb
+    python3 kit.py test        set up, then run every test: unit tests, doctests, notebooks (nbval)
+    python3 kit.py replicate   set up, then re-run the replications and print one verdict table
+    python3 kit.py bench       set up, then time the kit against statsmodels and PyMARE
+
+"Set up" makes a virtual environment in .venv and installs the pinned versions in
+requirements.lock into it; it is skipped when nothing it depends on has changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+STAMP = VENV / ".kit-installed"
+INPUTS = ("requirements.lock", "pyproject.toml")
+
+
+def _fingerprint() -> str:
+    digest = hashlib.sha256(sys.version.encode())
+    for name in INPUTS:
+        digest.update((ROOT / name).read_bytes())
+    return digest.hexdigest()
+
+
+def _run(*args: object, **kwargs) -> None:
+    print("+", " ".join(str(a) for a in args), flush=True)
+    subprocess.run([str(a) for a in args], check=True, cwd=ROOT, **kwargs)
+
+
+def setup() -> None:
+    if sys.version_info < (3, 11):
+        sys.exit(f"The kit needs Python 3.11 or newer; this is {sys.version.split()[0]}.")
+    if not PYTHON.exists():
+        print(f"Creating a virtual environment in {VENV} ...", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    if STAMP.exists() and STAMP.read_text() == _fingerprint():
+        return
+    print("Installing the kit's pinned dependencies (first run: a minute or two) ...", flush=True)
+    _run(PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", "requirements.lock")
+    _run(PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps", "--no-build-isolation", "-e", ".")
+    STAMP.write_text(_fingerprint())
+
+
+def lab() -> None:
+    setup()
+    os.execv(PYTHON, [str(PYTHON), "-m", "jupyterlab", "notebooks/00_start_here.ipynb"])
+
+
+def test() -> int:
+    setup()
+    targets = [p for p in ("tests", "helpers", "notebooks") if (ROOT / p).exists()]
+    args = ["-m", "pytest", *targets, "--doctest-modules", "--nbval", "--nbval-current-env",
+            "--nbval-sanitize-with", "tests/nbval_sanitize.cfg", "-p", "no:cacheprovider", *sys.argv[2:]]
+    env = dict(os.environ, MPLBACKEND="Agg", PYTHONHASHSEED="0")
+    return subprocess.run([str(PYTHON), *args], cwd=ROOT, env=env).returncode
+
+
+def replicate() -> int:
+    setup()
+    return subprocess.run([str(PYTHON), "-m", "helpers.replication", *sys.argv[2:]], cwd=ROOT,
+                          env=dict(os.environ, MPLBACKEND="Agg")).returncode
+
+
+def bench() -> int:
+    setup()
+    _run(PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", "benchmarks/requirements.txt")
+    return subprocess.run([str(PYTHON), "benchmarks/bench_pooling.py", *sys.argv[2:]], cwd=ROOT).returncode
+
+
+COMMANDS = {"lab": lab, "test": test, "replicate": replicate, "bench": bench, "setup": setup}
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
+        sys.exit(__doc__)
+    sys.exit(COMMANDS[sys.argv[1]]() or 0)

@@ -1,0 +1,16 @@
+import json
+from pathlib import Path
+
+import matplotlib
+import pytest
+
+# Tests never open windows; plots render off-screen.
+matplotlib.use("Agg")
+
+REFERENCE = Path(__file__).parent / "reference" / "metafor_reference.json"
+
+
+@pytest.fixture(scope="session")
+def reference():
+    """metafor 3.8-1 results on dat.bcg and dat.normand1999 (see reference/README.md)."""
+    return json.loads(REFERENCE.read_text())
