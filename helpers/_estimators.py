@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 METHODS = ("FE", "DL", "REML", "ML", "PM", "HS", "SJ", "HE", "EB")
 CI_METHODS = ("z", "hksj", "hksj-adhoc")
@@ -45,6 +45,36 @@ class Stack:
         return np.where(self.mask, 1.0 / (self.v + tau2[:, None]), 0.0)
 
 
+# Distribution functions as scipy.special ufuncs: the same numbers as scipy.stats
+# (which calls these), without its per-call overhead of ~50 µs.
+def norm_isf(p):
+    return -special.ndtri(p)
+
+
+def norm_sf(x):
+    return special.ndtr(-x)
+
+
+def t_isf(p, df):
+    return -special.stdtrit(df, p)
+
+
+def t_sf(x, df):
+    return special.stdtr(df, -x)
+
+
+def chi2_sf(x, df):
+    return special.chdtrc(df, x)
+
+
+def chi2_isf(p, df):
+    return 2 * special.gammainccinv(df / 2, p)
+
+
+def chi2_ppf(p, df):
+    return 2 * special.gammaincinv(df / 2, p)
+
+
 def _sum(a: np.ndarray) -> np.ndarray:
     return a.sum(axis=1)
 
@@ -66,86 +96,84 @@ def q_statistic(s: Stack, tau2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return _sum(wr2), -_sum(w * wr2)
 
 
+def _q_equation(s: Stack, t: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Q(tau²) = target, written as 1/target - 1/Q: Q falls roughly like c/(tau² + v), so 1/Q is
+    nearly linear in tau² and Newton needs about three steps instead of seven."""
+    q, dq = q_statistic(s, t)
+    return 1 / target - 1 / q, dq / q**2
+
+
+def _score_equation(s: Stack, t: np.ndarray, reml: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Twice the (restricted) likelihood score in tau², and minus its expected information.
+
+    REML: :math:`y'PPy - \\mathrm{tr}P` with information :math:`\\mathrm{tr}(PP)`;
+    ML: :math:`y'PPy - \\sum w` with information :math:`\\sum w^2`
+    (Viechtbauer 2005, J Educ Behav Stat 30:261). A Newton step on this pair
+    is exactly metafor's Fisher-scoring step.
+    """
+    w = s.weights(t)
+    sw, sw2 = _sum(w), _sum(w**2)
+    r = s.y - _weighted_mean(w, s.y)[:, None]
+    ypppy = _sum(w**2 * r**2)
+    tr_p = sw - sw2 / sw
+    tr_pp = sw2 - 2 * _sum(w**3) / sw + (sw2 / sw) ** 2
+    return np.where(reml, ypppy - tr_p, ypppy - sw), -np.where(reml, tr_pp, sw2)
+
+
+def _root(s: Stack, equation, arg: np.ndarray, start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """tau² >= 0 where ``equation`` crosses from positive to negative; 0 where it is <= 0 at tau² = 0.
+
+    Safeguarded Newton: a Newton step is taken when it stays inside the
+    bracket [lo, hi] that the signs seen so far define, and bisection
+    otherwise, so the iteration cannot oscillate or run away (plain Fisher
+    scoring can: metafor needs ``stepadj=0.5`` for REML on dat.normand1999).
+    Only rows still iterating are computed. Returns ``(tau2, converged)``.
+    """
+    n = s.k.shape[0]
+    f0, _ = equation(s, np.zeros(n), arg)
+    t = np.where(f0 > 0, np.maximum(start, 0.0), 0.0)
+    done = f0 <= 0
+    rows = np.flatnonzero(~done)
+    # compact copies of the rows still iterating; shrunk only when some row finishes
+    sub = Stack(s.y[rows], s.v[rows], s.mask[rows])
+    tr, a = t[rows], arg[rows]
+    lo, hi = np.zeros(rows.size), np.full(rows.size, np.inf)
+    for _ in range(_MAXITER):
+        if rows.size == 0:
+            break
+        f, df = equation(sub, tr, a)
+        lo = np.where(f > 0, tr, lo)
+        hi = np.where(f <= 0, tr, hi)
+        newton = tr - f / df
+        inside = (newton >= lo) & (newton <= hi) & np.isfinite(newton)
+        bisect = np.where(np.isfinite(hi), (lo + hi) / 2, 2 * lo + 1)
+        new = np.where(f == 0, tr, np.where(inside, newton, bisect))
+        tol = _TOL * (1 + np.abs(tr))
+        finished = (np.abs(new - tr) <= tol) | (hi - lo <= tol) | (f == 0)
+        t[rows] = tr = new
+        if finished.any():
+            done[rows[finished]] = True
+            keep = ~finished
+            rows, tr, a, lo, hi = rows[keep], tr[keep], a[keep], lo[keep], hi[keep]
+            sub = Stack(sub.y[keep], sub.v[keep], sub.mask[keep])
+    return t, done
+
+
 def solve_q(s: Stack, target: np.ndarray) -> np.ndarray:
     """tau² >= 0 at which the generalised Q equals ``target``; 0 where Q(0) <= target.
 
-    Q(tau²) decreases monotonically, so the root is unique. Safeguarded
-    Newton: Newton steps inside a bracket that bisection shrinks whenever a
-    step would leave it. Used for Paule-Mandel (target k - 1; DerSimonian &
-    Kacker 2007) and for the Q-profile CI (Viechtbauer 2007).
+    Q(tau²) decreases monotonically, so the root is unique. Used for
+    Paule-Mandel (target k - 1; DerSimonian & Kacker 2007) and the Q-profile
+    CI (Viechtbauer 2007). Newton starts from the one-step moment estimate
+    :math:`(Q(0) - \\text{target}) / (\\sum w - \\sum w^2/\\sum w)`, which is
+    DerSimonian-Laird's when the target is k - 1.
     """
     target = np.broadcast_to(np.asarray(target, float), s.k.shape)
+    w = s.weights(np.zeros(s.k.shape))
     q0, _ = q_statistic(s, np.zeros(s.k.shape))
-    active = q0 > target
-    lo = np.zeros(s.k.shape)
-    # Q(t) < sum(r^2)/t for t > 0 with r from the unweighted mean, so this hi brackets the root
-    ybar = _sum(np.where(s.mask, s.y, 0)) / np.maximum(s.k, 1)
-    rss = _sum(np.where(s.mask, (s.y - ybar[:, None]) ** 2, 0))
-    hi = np.where(active, rss / np.where(target > 0, target, 1) + 1.0, 0.0)
-    t = np.zeros(s.k.shape)
-    for _ in range(_MAXITER):
-        q, dq = q_statistic(s, t)
-        f = q - target
-        lo = np.where(active & (f > 0), t, lo)
-        hi = np.where(active & (f <= 0), t, hi)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            newton = t - f / dq
-        inside = (newton > lo) & (newton < hi) & np.isfinite(newton)
-        new = np.where(inside, newton, (lo + hi) / 2)
-        new = np.where(active, new, 0.0)
-        done = np.abs(new - t) <= _TOL * (1 + np.abs(t))
-        t = new
-        if done.all():
-            break
-    return t
-
-
-def _restricted_loglik(s: Stack, tau2: np.ndarray, reml: bool) -> np.ndarray:
-    w = s.weights(tau2)
-    q, _ = q_statistic(s, tau2)
-    ll = -0.5 * (_sum(np.where(s.mask, np.log(s.v + tau2[:, None]), 0.0)) + q)
-    return ll - 0.5 * np.log(_sum(w)) if reml else ll
-
-
-def _fisher_scoring(s: Stack, start: np.ndarray, reml: bool) -> tuple[np.ndarray, np.ndarray]:
-    """ML or REML tau² by Fisher scoring (metafor's algorithm), with step halving.
-
-    REML step: :math:`(y'PPy - \\mathrm{tr}P)/\\mathrm{tr}(PP)`; ML step:
-    :math:`(y'PPy - \\sum w)/\\sum w^2` (Viechtbauer 2005, J Educ Behav
-    Stat 30:261-293). A step that lowers the (restricted) likelihood is
-    halved: plain Fisher scoring can oscillate (metafor needs
-    ``stepadj=0.5`` on dat.normand1999), and the safeguard removes the need.
-    """
-    t = start.copy()
-    ll = _restricted_loglik(s, t, reml)
-    converged = np.zeros(t.shape, bool)
-    for _ in range(_MAXITER):
-        w = s.weights(t)
-        sw, sw2 = _sum(w), _sum(w**2)
-        r = s.y - _weighted_mean(w, s.y)[:, None]
-        ypppy = _sum(w**2 * r**2)
-        if reml:
-            tr_p = sw - sw2 / sw
-            tr_pp = sw2 - 2 * _sum(w**3) / sw + (sw2 / sw) ** 2
-            step = (ypppy - tr_p) / tr_pp
-        else:
-            step = (ypppy - sw) / sw2
-        step = np.where(converged, 0.0, step)
-        for _ in range(60):
-            new = np.maximum(t + step, 0.0)
-            ll_new = _restricted_loglik(s, new, reml)
-            worse = ll_new < ll - 1e-12 * np.abs(ll)
-            if not worse.any():
-                break
-            step = np.where(worse, step / 2, step)
-        converged |= np.abs(new - t) <= _TOL * (1 + t)
-        t, ll = new, ll_new
-        if converged.all():
-            break
-    # metafor's ll0check: the boundary tau² = 0 wins if its likelihood is higher
-    zero = np.zeros(t.shape)
-    t = np.where(_restricted_loglik(s, zero, reml) > ll, zero, t)
-    return t, converged
+    sw = _sum(w)
+    start = (q0 - target) / (sw - _sum(w**2) / sw)
+    return _root(s, _q_equation, target, start)[0]
 
 
 def tau2_estimate(s: Stack, method: str) -> tuple[np.ndarray, np.ndarray]:
@@ -162,7 +190,8 @@ def tau2_estimate(s: Stack, method: str) -> tuple[np.ndarray, np.ndarray]:
     * PM (Paule & Mandel 1982) and EB (Morris 1983): the root of
       :math:`Q(\\tau^2) = k - 1`; metafor's EB iteration has this same fixed
       point, so one solver serves both.
-    * ML, REML: Fisher scoring from the HE estimate (Viechtbauer 2005).
+    * ML, REML: Fisher scoring from the HE estimate (Viechtbauer 2005),
+      safeguarded by bisection (see :func:`_root`).
     """
     k = s.k.astype(float)
     n = k.shape[0]
@@ -187,7 +216,8 @@ def tau2_estimate(s: Stack, method: str) -> tuple[np.ndarray, np.ndarray]:
     if method in ("PM", "EB"):
         return _zero_if_single(solve_q(s, k - 1), k), done
     if method in ("REML", "ML"):
-        t, conv = _fisher_scoring(s, _zero_if_single(he, k), reml=method == "REML")
+        # the maximum sits at tau² = 0 when the score is <= 0 there (metafor's ll0check)
+        t, conv = _root(s, _score_equation, np.full(n, method == "REML"), he)
         return _zero_if_single(t, k), conv | (k == 1)
     raise ValueError(f"method must be one of {METHODS}, got {method!r}")
 
@@ -226,7 +256,7 @@ def _fit(s: Stack, method: str, ci_method: str, pi_method: str, level: float) ->
     sw = _sum(w)
     mu = _weighted_mean(w, s.y)
     se = np.sqrt(1 / sw)
-    zcrit = stats.norm.isf((1 - level) / 2)
+    zcrit = norm_isf((1 - level) / 2)
 
     q_gen, _ = q_statistic(s, tau2)
     s2w = np.where(q_gen <= np.finfo(float).eps, 0.0, q_gen / (k - 1))
@@ -235,18 +265,18 @@ def _fit(s: Stack, method: str, ci_method: str, pi_method: str, level: float) ->
     if ci_method == "z":
         se_used, df = se, np.full(n, np.inf)
         crit = np.full(n, zcrit)
-        pvalue = 2 * stats.norm.sf(np.abs(mu / se))
+        pvalue = 2 * norm_sf(np.abs(mu / se))
     else:
         se_used, df = se * np.sqrt(s2w), k - 1
-        crit = stats.t.isf((1 - level) / 2, df)
-        pvalue = 2 * stats.t.sf(np.abs(mu / se_used), df)
+        crit = t_isf((1 - level) / 2, df)
+        pvalue = 2 * t_sf(np.abs(mu / se_used), df)
 
     w0 = s.weights(np.zeros(n))
     sw0 = _sum(w0)
     q, _ = q_statistic(s, np.zeros(n))
     single = k == 1
     q = np.where(single, 0.0, q)
-    q_p = np.where(single, 1.0, stats.chi2.sf(q, k - 1))
+    q_p = np.where(single, 1.0, chi2_sf(q, k - 1))
     vt = (k - 1) / (sw0 - _sum(w0**2) / sw0)
     if method == "FE":
         i2 = np.where(single, 0.0, np.maximum(0.0, 100 * (q - (k - 1)) / q))
@@ -259,13 +289,13 @@ def _fit(s: Stack, method: str, ci_method: str, pi_method: str, level: float) ->
     if pi_method == "z":
         pi_se, pi_crit = np.sqrt(se**2 + tau2), np.full(n, zcrit)
     elif pi_method == "hksj":
-        pi_se, pi_crit = np.sqrt(se_used**2 + tau2), stats.t.isf((1 - level) / 2, k - 1)
+        pi_se, pi_crit = np.sqrt(se_used**2 + tau2), t_isf((1 - level) / 2, k - 1)
     else:
-        pi_se, pi_crit = np.sqrt(se**2 + tau2), stats.t.isf((1 - level) / 2, k - 2)
+        pi_se, pi_crit = np.sqrt(se**2 + tau2), t_isf((1 - level) / 2, k - 2)
 
     alpha = 1 - level
-    tau2_lo = solve_q(s, stats.chi2.isf(alpha / 2, np.maximum(k - 1, 1)))
-    tau2_hi = solve_q(s, stats.chi2.ppf(alpha / 2, np.maximum(k - 1, 1)))
+    tau2_lo = solve_q(s, chi2_isf(alpha / 2, np.maximum(k - 1, 1)))
+    tau2_hi = solve_q(s, chi2_ppf(alpha / 2, np.maximum(k - 1, 1)))
     i2_lo = 100 * tau2_lo / (vt + tau2_lo)
     i2_hi = 100 * tau2_hi / (vt + tau2_hi)
 
