@@ -104,20 +104,24 @@ def _q_equation(s: Stack, t: np.ndarray, target: np.ndarray) -> tuple[np.ndarray
 
 
 def _score_equation(s: Stack, t: np.ndarray, reml: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Twice the (restricted) likelihood score in tau², and minus its expected information.
+    """Twice the (restricted) likelihood score in tau², and its derivative.
 
-    REML: :math:`y'PPy - \\mathrm{tr}P` with information :math:`\\mathrm{tr}(PP)`;
-    ML: :math:`y'PPy - \\sum w` with information :math:`\\sum w^2`
-    (Viechtbauer 2005, J Educ Behav Stat 30:261). A Newton step on this pair
-    is exactly metafor's Fisher-scoring step.
+    REML score :math:`y'PPy - \\mathrm{tr}P`, ML score :math:`y'PPy - \\sum w`
+    (Viechtbauer 2005, J Educ Behav Stat 30:261), with
+    :math:`P = W - ww'/\\sum w`. metafor steps by Fisher scoring (expected
+    information :math:`\\mathrm{tr}(PP)` or :math:`\\sum w^2`); Newton with
+    the observed derivative, :math:`-2y'PPPy + \\mathrm{tr}(PP)` (REML) or
+    :math:`-2y'PPPy + \\sum w^2` (ML), reaches the same root in fewer steps.
     """
     w = s.weights(t)
     sw, sw2 = _sum(w), _sum(w**2)
-    r = s.y - _weighted_mean(w, s.y)[:, None]
-    ypppy = _sum(w**2 * r**2)
+    u = w * (s.y - _weighted_mean(w, s.y)[:, None])      # P y
+    ypppy = _sum(u**2)                                    # y'PPy = u'u
+    yppppy = _sum(w * u**2) - _sum(w * u) ** 2 / sw       # y'PPPy = u'Pu
     tr_p = sw - sw2 / sw
     tr_pp = sw2 - 2 * _sum(w**3) / sw + (sw2 / sw) ** 2
-    return np.where(reml, ypppy - tr_p, ypppy - sw), -np.where(reml, tr_pp, sw2)
+    score = np.where(reml, ypppy - tr_p, ypppy - sw)
+    return score, -2 * yppppy + np.where(reml, tr_pp, sw2)
 
 
 def _root(s: Stack, equation, arg: np.ndarray, start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -36,6 +36,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Polygon
 from matplotlib.textpath import text_to_path
 from matplotlib.ticker import MaxNLocator, NullLocator
+from scipy import stats
 
 from .bias import TrimAndFill
 from .pooling import MetaAnalysis, SubgroupAnalysis, _inputs, _z, meta_analysis, subgroup_analysis
@@ -412,7 +413,7 @@ def forest_plot(result, *, group_data: pd.DataFrame | None = None, subgroups: Se
     fig, ax = _figure_and_axes(ax, (max(_WIDTH_IN, fixed_w + min_panel), (bottom - top) * _ROW_IN), fill=True)
     ax_w, ax_h = ax.bbox.width / fig.dpi, ax.bbox.height / fig.dpi
     panel_w = ax_w - fixed_w
-    if panel_w < min_panel:
+    if panel_w < min_panel - 1e-6:  # 1e-6: bbox inches round-trip through pixels
         raise ValueError(f"ax is {ax_w:.1f} in wide; this forest plot needs at least {fixed_w + min_panel:.1f} in "
                          "(use a wider ax, or ax=None for a figure sized to fit)")
     if ax_h < (bottom - top) * 0.75 * _ROW_IN:
@@ -506,7 +507,7 @@ def _shade_significance(ax: Axes, levels: np.ndarray, se_max: float) -> list[Pat
     # white where non-significant, darkening as p falls; the outermost region is the axes background
     shades = [str(g) for g in np.concatenate([[1.0], np.linspace(0.88, 0.55, levels.size)])]
     ax.set_facecolor(shades[-1])
-    z = _z(levels)
+    z = stats.norm.isf((1 - levels) / 2)
     for zj, level, shade in zip(z[::-1], levels[::-1], shades[-2::-1]):
         ax.fill_betweenx([0, se_max], [0, -zj * se_max], [0, zj * se_max], color=shade, lw=0, gid=f"contour {level:g}")
     alpha = 1 - levels
@@ -633,7 +634,7 @@ def tau2_sensitivity_plot(yi, vi, tau2_grid: Sequence[float] | None = None, *, l
     >>> fig.tau2_sensitivity.estimate.round(3).tolist()
     [0.378, 0.44, 0.454]
     """
-    names, y, v = _inputs(yi, vi, None)
+    _, y, v = _inputs(yi, vi, None)
     if y.size < 2:
         raise ValueError("a tau² sensitivity plot needs at least two studies: with one, tau² does not change the estimate")
     if not 0 < level < 1:
