@@ -23,6 +23,8 @@ from scipy import special
 METHODS = ("FE", "DL", "REML", "ML", "PM", "HS", "SJ", "HE", "EB")
 CI_METHODS = ("z", "hksj", "hksj-adhoc")
 PI_METHODS = ("z", "hksj", "hts")
+I2_METHODS = ("tau2", "q")
+I2_CI_METHODS = ("q-profile", "test-based", "none")
 
 _TOL = 1e-13       # convergence on tau², relative to (1 + tau²)
 _MAXITER = 1000
@@ -230,13 +232,15 @@ def _zero_if_single(tau2: np.ndarray, k: np.ndarray) -> np.ndarray:
     return np.where(k > 1, tau2, 0.0)
 
 
-def fit(s: Stack, method: str, ci_method: str, pi_method: str, level: float) -> dict[str, np.ndarray]:
+def fit(s: Stack, method: str, ci_method: str, pi_method: str, level: float, i2_method: str = "tau2",
+        i2_ci_method: str = "q-profile", tau2_fixed: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """See :func:`_fit`; degenerate rows (k = 1, identical yi) divide by zero by design and are handled there."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        return _fit(s, method, ci_method, pi_method, level)
+        return _fit(s, method, ci_method, pi_method, level, i2_method, i2_ci_method, tau2_fixed)
 
 
-def _fit(s: Stack, method: str, ci_method: str, pi_method: str, level: float) -> dict[str, np.ndarray]:
+def _fit(s: Stack, method: str, ci_method: str, pi_method: str, level: float, i2_method: str,
+         i2_ci_method: str, tau2_fixed: np.ndarray | None) -> dict[str, np.ndarray]:
     """Pooled estimate, heterogeneity statistics and intervals for every row of the stack.
 
     Wald inference (metafor's default):
@@ -247,7 +251,12 @@ def _fit(s: Stack, method: str, ci_method: str, pi_method: str, level: float) ->
     factor at 1 (Knapp & Hartung 2003; metafor's ``test="adhoc"``).
     I² and H² from tau² and the "typical" within-study variance
     :math:`\\tilde v = (k-1)/(\\sum w - \\sum w^2/\\sum w)` (Higgins & Thompson
-    2002; metafor); for FE, from Q: :math:`I^2 = (Q - (k-1))/Q`.
+    2002; metafor), or from Q, :math:`I^2 = (Q - (k-1))/Q` and
+    :math:`H^2 = Q/(k-1)` (``i2_method="q"``: RevMan, meta; and metafor for FE).
+    The test-based I² interval (``i2_ci_method="test-based"``; Higgins &
+    Thompson 2002, appendix; meta's default) is built on ln H with
+    :math:`SE = \\tfrac12 (\\ln Q - \\ln(k-1))/(\\sqrt{2Q} - \\sqrt{2k-3})` if
+    Q > k, else :math:`\\sqrt{(1 - 1/(3(k-2)^2))/(2(k-2))}`.
     """
     if ci_method not in CI_METHODS:
         raise ValueError(f"ci_method must be one of {CI_METHODS}, got {ci_method!r}")
@@ -255,7 +264,10 @@ def _fit(s: Stack, method: str, ci_method: str, pi_method: str, level: float) ->
         raise ValueError(f"pi_method must be one of {PI_METHODS}, got {pi_method!r}")
     k = s.k.astype(float)
     n = k.shape[0]
-    tau2, converged = tau2_estimate(s, method)
+    if tau2_fixed is None:
+        tau2, converged = tau2_estimate(s, method)
+    else:
+        tau2, converged = np.asarray(tau2_fixed, float), np.ones(n, bool)
     w = s.weights(tau2)
     sw = _sum(w)
     mu = _weighted_mean(w, s.y)
@@ -282,7 +294,7 @@ def _fit(s: Stack, method: str, ci_method: str, pi_method: str, level: float) ->
     q = np.where(single, 0.0, q)
     q_p = np.where(single, 1.0, chi2_sf(q, k - 1))
     vt = (k - 1) / (sw0 - _sum(w0**2) / sw0)
-    if method == "FE":
+    if method == "FE" or i2_method == "q":
         i2 = np.where(single, 0.0, np.maximum(0.0, 100 * (q - (k - 1)) / q))
         h2 = np.where(single, 1.0, q / (k - 1))
     else:
@@ -300,8 +312,16 @@ def _fit(s: Stack, method: str, ci_method: str, pi_method: str, level: float) ->
     alpha = 1 - level
     tau2_lo = solve_q(s, chi2_isf(alpha / 2, np.maximum(k - 1, 1)))
     tau2_hi = solve_q(s, chi2_ppf(alpha / 2, np.maximum(k - 1, 1)))
-    i2_lo = 100 * tau2_lo / (vt + tau2_lo)
-    i2_hi = 100 * tau2_hi / (vt + tau2_hi)
+    if i2_ci_method == "test-based":
+        ln_h = 0.5 * np.log(q / (k - 1))
+        se_ln_h = np.where(q > k, 0.5 * (np.log(q) - np.log(k - 1)) / (np.sqrt(2 * q) - np.sqrt(2 * k - 3)),
+                           np.sqrt((1 - 1 / (3 * (k - 2) ** 2)) / (2 * (k - 2))))
+        h_lo = np.maximum(1.0, np.exp(ln_h - zcrit * se_ln_h))
+        h_hi = np.maximum(1.0, np.exp(ln_h + zcrit * se_ln_h))
+        i2_lo, i2_hi = 100 * (1 - 1 / h_lo**2), 100 * (1 - 1 / h_hi**2)
+    else:
+        i2_lo = 100 * tau2_lo / (vt + tau2_lo)
+        i2_hi = 100 * tau2_hi / (vt + tau2_hi)
 
     return {
         "k": s.k, "estimate": mu, "se": se_used, "se_wald": se, "df": df,

@@ -22,6 +22,7 @@ import pandas as pd
 from scipy import special, stats
 
 from ._validate import as_arrays, require, require_whole
+from .conventions import Convention, get_convention
 
 __all__ = [
     "mean_difference",
@@ -43,6 +44,7 @@ __all__ = [
 ]
 
 SMD_CORRECTIONS = ("exact", "revman", "none")
+SMD_VARIANCES = ("LS", "UB", "revman")
 
 
 def _like_input(values: np.ndarray, *inputs):
@@ -108,45 +110,63 @@ def hedges_correction(df, correction: str = "exact") -> np.ndarray:
     raise ValueError(f"correction must be one of {SMD_CORRECTIONS}, got {correction!r}")
 
 
-def smd(m1, sd1, n1, m2, sd2, n2, correction: str = "exact", labels: Sequence[object] | None = None) -> pd.DataFrame:
+def smd(m1, sd1, n1, m2, sd2, n2, correction: str | None = None, labels: Sequence[object] | None = None, *,
+        variance: str | None = None, conventions: str | Convention = "metafor") -> pd.DataFrame:
     """Standardised mean difference (Hedges' g or Cohen's d), group 1 minus group 2.
 
     .. math:: d_i = \\frac{\\bar x_{1i} - \\bar x_{2i}}{s_{p,i}}, \\quad
               s_{p,i}^2 = \\frac{(n_1-1)s_1^2 + (n_2-1)s_2^2}{n_1+n_2-2}, \\quad
               g_i = J\\,d_i
 
-    ``correction`` picks the tool whose numbers you want to reproduce:
+    ``correction`` (the factor J, see :func:`hedges_correction`) and
+    ``variance`` pick the formulas; ``conventions`` picks both at once to
+    reproduce a tool:
 
-    * ``"exact"`` (metafor ``escalc("SMD")``): exact gamma-function J and the
-      large-sample variance :math:`v = 1/n_1 + 1/n_2 + g^2 / (2(n_1+n_2))`
-      (Hedges & Olkin 1985, eq. 15; metafor ``vtype="LS"``).
-    * ``"revman"`` (RevMan 5, Cochrane's review software): J = 1 - 3/(4N - 9)
-      and :math:`v = N/(n_1 n_2) + g^2 / (2(N - 3.94))` (Deeks & Higgins 2010,
-      *Statistical algorithms in Review Manager 5*).
-    * ``"none"``: Cohen's d with :math:`v = 1/n_1 + 1/n_2 + d^2/(2(n_1+n_2))`.
+    * ``"metafor"`` (``escalc("SMD")``): exact gamma-function J and
+      ``variance="LS"``, :math:`v = 1/n_1 + 1/n_2 + g^2 / (2(n_1+n_2))`
+      (Hedges & Olkin 1985, eq. 15).
+    * ``"revman5"``: J = 1 - 3/(4N - 9) and ``variance="revman"``,
+      :math:`v = N/(n_1 n_2) + g^2 / (2(N - 3.94))` (Deeks & Higgins 2010,
+      *Statistical algorithms in Review Manager 5*, as implemented in R meta).
+    * ``"meta"`` (R meta >= 5.1): exact J and ``variance="UB"``, the unbiased
+      :math:`v = 1/n_1 + 1/n_2 + (1 - (m-2)/(m J^2))\\,g^2` with m = N - 2
+      (Hedges 1983, eq. 9; White & Thomas 2005).
 
-    The two corrections differ in the fourth decimal for small trials and the
-    variances in the third; say which one a review used (RevMan for Cochrane
-    reviews) before comparing numbers.
+    ``correction="revman"`` alone also selects RevMan's variance.
+    ``correction="none"`` gives Cohen's d. The corrections differ in the
+    fourth decimal for small trials and the variances in the third; say which
+    one a review used (RevMan for most Cochrane reviews) before comparing.
 
     >>> smd(55, 47, 155, 75, 64, 156).round(6)
-                yi        vi
+                 yi        vi
     study
     #1    -0.35517  0.013065
     """
+    conv = get_convention(conventions)
+    if variance is None:
+        # RevMan's J comes with RevMan's variance unless a variance is asked for
+        variance = "revman" if correction == "revman" else conv.smd_variance
+    correction = conv.smd_correction if correction is None else correction
+    if variance not in SMD_VARIANCES:
+        raise ValueError(f"variance must be one of {SMD_VARIANCES}, got {variance!r}")
     names, a = _check_groups(labels, m1, sd1, n1, m2, sd2, n2)
     n1, n2 = a["n1"], a["n2"]
     n = n1 + n2
     sp = np.sqrt(((n1 - 1) * a["sd1"] ** 2 + (n2 - 1) * a["sd2"] ** 2) / (n - 2))
-    g = hedges_correction(n - 2, correction) * (a["m1"] - a["m2"]) / sp
-    if correction == "revman":
+    j = hedges_correction(n - 2, correction)
+    g = j * (a["m1"] - a["m2"]) / sp
+    if variance == "revman":
         vi = n / (n1 * n2) + g**2 / (2 * (n - 3.94))
+    elif variance == "UB":
+        vi = 1 / n1 + 1 / n2 + (1 - (n - 4) / ((n - 2) * j**2)) * g**2
     else:
         vi = 1 / n1 + 1 / n2 + g**2 / (2 * n)
     return _frame(g, vi, names)
 
 
-def _two_by_two(events1, n1, events2, n2, labels, add):
+def _two_by_two(events1, n1, events2, n2, labels, add, conventions):
+    conv = get_convention(conventions)
+    add = conv.zero_cell_add if add is None else add
     names, a = as_arrays(labels, events1=events1, n1=n1, events2=events2, n2=n2)
     for g in ("1", "2"):
         e, n = a["events" + g], a["n" + g]
@@ -157,6 +177,12 @@ def _two_by_two(events1, n1, events2, n2, labels, add):
         require(e <= n, names, "events" + g, f"<= n{g}", e)
     a1, c1 = a["events1"], a["events2"]
     b1, d1 = a["n1"] - a1, a["n2"] - c1
+    if conv.drop_double_zero:
+        both = np.flatnonzero(((a1 == 0) & (c1 == 0)) | ((b1 == 0) & (d1 == 0)))
+        if both.size:
+            raise ValueError(f"study {names[both[0]]!r} (row {both[0]}) has no events in either arm (or only events): "
+                             f"{conv.name} excludes such studies from a ratio analysis; remove it first, or use "
+                             "conventions='metafor', which keeps it with 0.5 added to each cell")
     # metafor's escalc(add=1/2, to="only0"): the correction goes to all four
     # cells of a study with any empty cell, and only to those studies.
     zero = (a1 == 0) | (b1 == 0) | (c1 == 0) | (d1 == 0)
@@ -164,15 +190,18 @@ def _two_by_two(events1, n1, events2, n2, labels, add):
     return names, a1 + inc, b1 + inc, c1 + inc, d1 + inc
 
 
-def log_risk_ratio(events1, n1, events2, n2, add: float = 0.5, labels: Sequence[object] | None = None) -> pd.DataFrame:
+def log_risk_ratio(events1, n1, events2, n2, add: float | None = None, labels: Sequence[object] | None = None, *,
+                   conventions: str | Convention = "metafor") -> pd.DataFrame:
     """Log risk ratio, group 1 over group 2.
 
     .. math:: y_i = \\ln\\frac{a/n_1}{c/n_2}, \\qquad
               v_i = \\frac1a - \\frac1{n_1} + \\frac1c - \\frac1{n_2}
 
     Studies with a zero cell get ``add`` (0.5) in every cell, as metafor's
-    ``escalc`` does by default (``add=1/2, to="only0"``); double-zero studies
-    are kept (RevMan drops them: filter them out first to match it).
+    ``escalc`` does by default (``add=1/2, to="only0"``). Double-zero studies
+    are kept under ``conventions="metafor"``; RevMan and meta exclude them
+    from ratio analyses, so ``"revman5"`` and ``"meta"`` raise an error
+    naming the study, to be removed knowingly.
     Reference: Borenstein et al. (2009), eq. 5.1-5.3.
 
     >>> log_risk_ratio(4, 123, 11, 139).round(6)
@@ -180,13 +209,14 @@ def log_risk_ratio(events1, n1, events2, n2, add: float = 0.5, labels: Sequence[
     study
     #1    -0.889311  0.325585
     """
-    names, a, b, c, d = _two_by_two(events1, n1, events2, n2, labels, add)
+    names, a, b, c, d = _two_by_two(events1, n1, events2, n2, labels, add, conventions)
     yi = np.log(a / (a + b)) - np.log(c / (c + d))
     vi = 1 / a - 1 / (a + b) + 1 / c - 1 / (c + d)
     return _frame(yi, vi, names)
 
 
-def log_odds_ratio(events1, n1, events2, n2, add: float = 0.5, labels: Sequence[object] | None = None) -> pd.DataFrame:
+def log_odds_ratio(events1, n1, events2, n2, add: float | None = None, labels: Sequence[object] | None = None, *,
+                   conventions: str | Convention = "metafor") -> pd.DataFrame:
     """Log odds ratio, group 1 over group 2 (Woolf's variance).
 
     .. math:: y_i = \\ln\\frac{a d}{b c}, \\qquad v_i = \\frac1a + \\frac1b + \\frac1c + \\frac1d
@@ -199,11 +229,12 @@ def log_odds_ratio(events1, n1, events2, n2, add: float = 0.5, labels: Sequence[
     study
     #1    -0.938694  0.357125
     """
-    names, a, b, c, d = _two_by_two(events1, n1, events2, n2, labels, add)
+    names, a, b, c, d = _two_by_two(events1, n1, events2, n2, labels, add, conventions)
     return _frame(np.log(a * d / (b * c)), 1 / a + 1 / b + 1 / c + 1 / d, names)
 
 
-def risk_difference(events1, n1, events2, n2, add: float = 0.5, labels: Sequence[object] | None = None) -> pd.DataFrame:
+def risk_difference(events1, n1, events2, n2, add: float | None = None, labels: Sequence[object] | None = None, *,
+                    conventions: str | Convention = "metafor") -> pd.DataFrame:
     """Risk difference, group 1 minus group 2.
 
     .. math:: y_i = p_1 - p_2, \\qquad v_i = \\frac{p_1(1-p_1)}{n_1} + \\frac{p_2(1-p_2)}{n_2}
@@ -217,7 +248,7 @@ def risk_difference(events1, n1, events2, n2, add: float = 0.5, labels: Sequence
     study
     #1    -0.090681  0.002047
     """
-    names, a, b, c, d = _two_by_two(events1, n1, events2, n2, labels, add)
+    names, a, b, c, d = _two_by_two(events1, n1, events2, n2, labels, add, conventions)
     p1, p2 = a / (a + b), c / (c + d)
     return _frame(p1 - p2, p1 * (1 - p1) / (a + b) + p2 * (1 - p2) / (c + d), names)
 

@@ -30,8 +30,9 @@ import pandas as pd
 from scipy import stats
 
 from . import _estimators as est
-from ._estimators import CI_METHODS, METHODS, PI_METHODS
+from ._estimators import CI_METHODS, I2_CI_METHODS, I2_METHODS, METHODS, PI_METHODS
 from ._validate import as_arrays, require
+from .conventions import Convention, get_convention
 
 __all__ = [
     "METHODS", "CI_METHODS", "PI_METHODS",
@@ -48,7 +49,7 @@ _METHOD_NAMES = {
 _CI_NAMES = {"z": "Wald (normal)", "hksj": "Hartung-Knapp-Sidik-Jonkman, t(k-1)",
              "hksj-adhoc": "HKSJ with ad hoc variance correction, t(k-1)"}
 _PI_NAMES = {"z": "normal, sqrt(se² + tau²)", "hksj": "t(k-1), sqrt(se_HK² + tau²)",
-             "hts": "Higgins-Thompson-Spiegelhalter t(k-2), sqrt(se² + tau²)"}
+             "hts": "Higgins-Thompson-Spiegelhalter t(k-2), sqrt(se² + tau²)", "none": "not computed"}
 
 
 def _inputs(yi, vi, labels):
@@ -101,6 +102,10 @@ class MetaAnalysis:
     labels: tuple[str, ...] = ()
     converged: bool = True
     notes: tuple[str, ...] = ()
+    conventions: str = "metafor"
+    i2_method: str = "tau2"
+    i2_ci_method: str = "q-profile"
+    tau2_fixed: bool = False
 
     @property
     def tau(self) -> float:
@@ -143,12 +148,17 @@ class MetaAnalysis:
         return table
 
     def describe(self) -> str:
-        """One line naming the model, the estimator and the interval methods."""
-        model = "Common-effect model" if self.method == "FE" else f"Random-effects model ({_METHOD_NAMES[self.method]} tau²)"
+        """One line naming the model, the estimator, the interval methods and the conventions."""
+        if self.method == "FE":
+            model = "Common-effect model"
+        elif self.tau2_fixed:
+            model = "Random-effects model (tau² fixed by the user)"
+        else:
+            model = f"Random-effects model ({_METHOD_NAMES[self.method]} tau²)"
         text = f"{model}; CI: {_CI_NAMES[self.ci_method]}"
-        if self.is_random:
+        if self.is_random and self.pi_method != "none":
             text += f"; PI: {_PI_NAMES[self.pi_method]}"
-        return text
+        return text + f"; I² from {'Q' if self.i2_method == 'q' else 'tau²'}; conventions: {self.conventions}"
 
     def __repr__(self) -> str:
         pct = f"{100 * self.level:g}%"
@@ -179,21 +189,46 @@ def _z(level: float) -> float:
     return float(stats.norm.isf((1 - level) / 2))
 
 
-def _check_options(method, ci_method, pi_method, level):
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
-    if ci_method not in CI_METHODS:
-        raise ValueError(f"ci_method must be one of {CI_METHODS}, got {ci_method!r}")
-    pi_method = ("z" if ci_method == "z" else "hksj") if pi_method is None else pi_method
-    if pi_method not in PI_METHODS:
-        raise ValueError(f"pi_method must be one of {PI_METHODS}, got {pi_method!r}")
+@dataclass(frozen=True)
+class _Options:
+    method: str
+    ci_method: str
+    pi_method: str
+    i2_method: str
+    i2_ci_method: str
+    level: float
+    conventions: str
+
+
+def _options(conventions, method, ci_method, pi_method, i2_method, i2_ci_method, level) -> _Options:
+    """Resolve each choice: an explicit argument wins, otherwise the convention's default."""
+    conv: Convention = get_convention(conventions)
+    method = conv.method if method is None else method
+    ci_method = conv.ci_method if ci_method is None else ci_method
+    pi_method = conv.pi_method if pi_method is None else pi_method
+    if pi_method == "auto":
+        pi_method = "z" if ci_method == "z" else "hksj"
+    i2_method = conv.i2 if i2_method is None else i2_method
+    i2_ci_method = conv.i2_ci if i2_ci_method is None else i2_ci_method
+    for value, allowed, name in [(method, METHODS, "method"), (ci_method, CI_METHODS, "ci_method"),
+                                 (pi_method, PI_METHODS + ("none",), "pi_method"), (i2_method, I2_METHODS, "i2_method"),
+                                 (i2_ci_method, I2_CI_METHODS, "i2_ci_method")]:
+        if value not in allowed:
+            raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
     if not 0 < level < 1:
         raise ValueError(f"level must be between 0 and 1 (e.g. 0.95), got {level}")
-    return pi_method
+    return _Options(method, ci_method, pi_method, i2_method, i2_ci_method, level, conv.name)
 
 
-def meta_analysis(yi, vi, method: str = "REML", ci_method: str = "z", level: float = 0.95,
-                  pi_method: str | None = None, labels: Sequence[object] | None = None) -> MetaAnalysis:
+def _fit_stack(stack, o: _Options, tau2_fixed=None):
+    return est.fit(stack, o.method, o.ci_method, "z" if o.pi_method == "none" else o.pi_method, o.level,
+                   o.i2_method, "q-profile" if o.i2_ci_method == "none" else o.i2_ci_method, tau2_fixed)
+
+
+def meta_analysis(yi, vi, method: str | None = None, ci_method: str | None = None, level: float = 0.95,
+                  pi_method: str | None = None, labels: Sequence[object] | None = None, *,
+                  conventions: str | Convention = "metafor", i2_method: str | None = None,
+                  i2_ci_method: str | None = None, tau2: float | None = None) -> MetaAnalysis:
     """Inverse-variance meta-analysis of effect sizes ``yi`` with sampling variances ``vi``.
 
     .. math:: \\hat\\mu = \\frac{\\sum_i w_i y_i}{\\sum_i w_i}, \\quad
@@ -224,6 +259,14 @@ def meta_analysis(yi, vi, method: str = "REML", ci_method: str = "z", level: flo
 
     ``tau2_ci`` and ``i2_ci`` are Q-profile intervals (Viechtbauer 2007):
     the tau² values where the generalised Q equals the chi²(k-1) quantiles.
+    ``i2_method="q"`` computes I² from Q as RevMan and meta do, and
+    ``i2_ci_method="test-based"`` gives meta's interval on ln H.
+
+    ``conventions`` (``"metafor"``, ``"revman5"`` or ``"meta"``, see
+    :mod:`helpers.conventions`) sets the defaults of every argument left as
+    None: the estimator (REML, DL, REML), the CI and prediction interval, and
+    how I² and its CI are computed. ``tau2`` fixes tau² instead of
+    estimating it (metafor's ``rma(tau2=)``), e.g. for a sensitivity analysis.
 
     ``labels`` name the studies in error messages, tables and plots (a pandas
     Series' index is used when ``yi`` is one).
@@ -232,13 +275,18 @@ def meta_analysis(yi, vi, method: str = "REML", ci_method: str = "z", level: flo
     >>> round(res.estimate, 4), round(res.tau2, 4), round(res.i2, 1)
     (-1.0677, 0.4246, 82.4)
     """
-    pi_method = _check_options(method, ci_method, pi_method, level)
+    o = _options(conventions, method, ci_method, pi_method, i2_method, i2_ci_method, level)
+    method, ci_method, pi_method = o.method, o.ci_method, o.pi_method
     names, y, v = _inputs(yi, vi, labels)
     k = y.size
     if k == 1 and ci_method != "z":
         raise ValueError("HKSJ needs at least two studies (its t distribution has k - 1 df); use ci_method='z' for k = 1")
+    if tau2 is not None and (not np.isfinite(tau2) or tau2 < 0):
+        raise ValueError(f"tau2 must be a number >= 0, got {tau2}")
+    if tau2 is not None and method == "FE":
+        raise ValueError("a fixed tau2 needs a random-effects model: give method='DL' (or any estimator) with it")
     stack = est.Stack(y[None, :], v[None, :], np.ones((1, k), bool))
-    r = {key: val[0] for key, val in est.fit(stack, method, ci_method, pi_method, level).items()}
+    r = {key: val[0] for key, val in _fit_stack(stack, o, None if tau2 is None else np.array([tau2])).items()}
 
     notes = []
     if k == 1:
@@ -252,16 +300,17 @@ def meta_analysis(yi, vi, method: str = "REML", ci_method: str = "z", level: flo
                      "the CI collapses to the estimate. Use ci_method='z' or 'hksj-adhoc'.")
     has_tau = method != "FE" and k > 1
     pi = (None, None)
-    if has_tau and not (pi_method == "hts" and k < 3):
+    if has_tau and pi_method != "none" and not (pi_method == "hts" and k < 3):
         pi = (float(r["pi_low"]), float(r["pi_high"]))
-    elif has_tau:
+    elif has_tau and pi_method == "hts":
         notes.append("the HTS prediction interval needs k >= 3 (t with k - 2 df); not computed.")
     tau2_ci = i2_ci = None
     if has_tau:
         tau2_ci = (float(r["tau2_ci_low"]), float(r["tau2_ci_high"]))
-        i2_ci = (float(r["i2_ci_low"]), float(r["i2_ci_high"]))
         if tau2_ci[1] == 0:
             notes.append("Q is below its lower chi² quantile: the Q-profile CI for tau² is the null set {0}.")
+    if has_tau and o.i2_ci_method != "none" and not (o.i2_ci_method == "test-based" and k < 3):
+        i2_ci = (float(r["i2_ci_low"]), float(r["i2_ci_high"]))
 
     return MetaAnalysis(
         method=method, ci_method=ci_method, pi_method=pi_method, level=level, k=k,
@@ -271,7 +320,8 @@ def meta_analysis(yi, vi, method: str = "REML", ci_method: str = "z", level: flo
         q=float(r["q"]), q_pvalue=float(r["q_pvalue"]), i2=float(r["i2"]), h2=float(r["h2"]),
         pi_low=pi[0], pi_high=pi[1], tau2_ci=tau2_ci, i2_ci=i2_ci,
         weights=r["weights"].copy(), yi=y, vi=v, labels=tuple(names),
-        converged=bool(r["converged"]), notes=tuple(notes),
+        converged=bool(r["converged"]), notes=tuple(notes), conventions=o.conventions,
+        i2_method=o.i2_method, i2_ci_method=o.i2_ci_method, tau2_fixed=tau2 is not None,
     )
 
 
@@ -320,8 +370,9 @@ class BatchMetaAnalysis:
                 f"median tau² {np.median(self.tau2):.4g}; {int((~self.converged).sum())} not converged>")
 
 
-def meta_analysis_batch(yi, vi, method: str = "REML", ci_method: str = "z", level: float = 0.95,
-                        pi_method: str | None = None) -> BatchMetaAnalysis:
+def meta_analysis_batch(yi, vi, method: str | None = None, ci_method: str | None = None, level: float = 0.95,
+                        pi_method: str | None = None, *, conventions: str | Convention = "metafor",
+                        i2_method: str | None = None, i2_ci_method: str | None = None) -> BatchMetaAnalysis:
     """Fit n meta-analyses at once from ``(n, k)`` arrays; NaN pads a meta-analysis with fewer studies.
 
     The same estimators and intervals as :func:`meta_analysis` (whose
@@ -338,7 +389,8 @@ def meta_analysis_batch(yi, vi, method: str = "REML", ci_method: str = "z", leve
     >>> meta_analysis_batch(y, v, method="DL").estimate.round(4)
     array([0.2674, 0.05  ])
     """
-    pi_method = _check_options(method, ci_method, pi_method, level)
+    o = _options(conventions, method, ci_method, pi_method, i2_method, i2_ci_method, level)
+    method, ci_method, pi_method = o.method, o.ci_method, o.pi_method
     y = np.atleast_2d(np.asarray(yi, dtype=float))
     v = np.atleast_2d(np.asarray(vi, dtype=float))
     if y.shape != v.shape or y.ndim != 2:
@@ -355,17 +407,17 @@ def meta_analysis_batch(yi, vi, method: str = "REML", ci_method: str = "z", leve
     if ci_method != "z" and (mask.sum(axis=1) < 2).any():
         raise ValueError("HKSJ needs at least two studies in every meta-analysis")
     stack = est.Stack(np.where(mask, y, 0.0), np.where(mask, v, 1.0), mask)
-    r = est.fit(stack, method, ci_method, pi_method, level)
+    r = _fit_stack(stack, o)
     k = r["k"]
-    undefined = (method == "FE") | (k < 2) | ((pi_method == "hts") & (k < 3))
+    undefined = (method == "FE") | (pi_method == "none") | (k < 2) | ((pi_method == "hts") & (k < 3))
     for key in ("pi_low", "pi_high"):
         r[key] = np.where(undefined, np.nan, r[key])
     fields = {name: r[name] for name in BatchMetaAnalysis.__dataclass_fields__ if name in r}
     return BatchMetaAnalysis(method=method, ci_method=ci_method, pi_method=pi_method, level=level, **fields)
 
 
-def leave_one_out(yi, vi, method: str = "REML", ci_method: str = "z", level: float = 0.95,
-                  labels: Sequence[object] | None = None) -> pd.DataFrame:
+def leave_one_out(yi, vi, method: str | None = None, ci_method: str | None = None, level: float = 0.95,
+                  labels: Sequence[object] | None = None, *, conventions: str | Convention = "metafor") -> pd.DataFrame:
     """Refit the meta-analysis k times, each time without one study (metafor's ``leave1out()``).
 
     Returns one row per omitted study: estimate, se, CI, p, tau², I², Q. A
@@ -383,9 +435,7 @@ def leave_one_out(yi, vi, method: str = "REML", ci_method: str = "z", level: flo
     keep = ~np.eye(k, dtype=bool)
     ys = y[None, :].repeat(k, 0)[keep].reshape(k, k - 1)
     vs = v[None, :].repeat(k, 0)[keep].reshape(k, k - 1)
-    if k == 2 and ci_method != "z":
-        raise ValueError("leave-one-out with HKSJ needs at least three studies")
-    b = meta_analysis_batch(ys, vs, method=method, ci_method=ci_method, level=level)
+    b = meta_analysis_batch(ys, vs, method=method, ci_method=ci_method, level=level, conventions=conventions)
     return pd.DataFrame(
         {"estimate": b.estimate, "se": b.se, "ci_low": b.ci_low, "ci_high": b.ci_high, "pvalue": b.pvalue,
          "tau2": b.tau2, "i2": b.i2, "q": b.q},
@@ -425,26 +475,39 @@ class SubgroupAnalysis:
                 f"Chi² = {self.q_between:.2f}, df = {self.df} (p {_p_text(self.pvalue)}), I² = {self.i2_between:.1f}%")
 
 
-def subgroup_analysis(yi, vi, groups, method: str = "REML", ci_method: str = "z", level: float = 0.95,
-                      labels: Sequence[object] | None = None) -> SubgroupAnalysis:
+def subgroup_analysis(yi, vi, groups, method: str | None = None, ci_method: str | None = None, level: float = 0.95,
+                      labels: Sequence[object] | None = None, *, conventions: str | Convention = "metafor",
+                      tau2: str | None = None, between_se: str | None = None) -> SubgroupAnalysis:
     """Meta-analysis within each subgroup, and the test for subgroup differences.
 
-    Each subgroup gets its own tau² (RevMan's approach, Cochrane Handbook
-    10.11.3.1). The test treats the G subgroup estimates as a common-effect
-    meta-analysis of their own:
+    ``tau2="separate"`` (default; RevMan and meta, Cochrane Handbook
+    10.11.3.1) gives each subgroup its own tau²; ``tau2="common"`` uses one
+    tau², the residual heterogeneity of a meta-regression on the subgroup
+    indicators (meta's ``tau.common=TRUE``; metafor's ``rma(mods = ~ factor(g))``),
+    which borrows strength when subgroups have few studies. The test treats
+    the G subgroup estimates as a common-effect meta-analysis of their own:
 
     .. math:: Q_B = \\sum_g \\frac{(\\hat\\mu_g - \\bar\\mu)^2}{SE_g^2}, \\quad
               \\bar\\mu = \\frac{\\sum_g \\hat\\mu_g / SE_g^2}{\\sum_g 1/SE_g^2}, \\quad
               Q_B \\sim \\chi^2_{G-1}, \\quad I^2_B = \\max(0, (Q_B - (G-1))/Q_B)
 
     (Borenstein et al. 2009, ch. 19; Borenstein & Higgins 2013, Prev Sci
-    14:134). Few studies per subgroup make the test weak: a non-significant
-    Q_B is not evidence that subgroups agree.
+    14:134). ``between_se`` says which SE_g enters: ``"wald"`` (RevMan) or
+    ``"ci_method"`` (the SE of each subgroup's own CI method, as meta does
+    under HKSJ). Few studies per subgroup make the test weak: a
+    non-significant Q_B is not evidence that subgroups agree.
 
     >>> sg = subgroup_analysis([0.1, 0.2, 0.6, 0.7], [0.01] * 4, ["a", "a", "b", "b"], method="FE")
     >>> round(sg.q_between, 2), sg.df
     (25.0, 1)
     """
+    conv = get_convention(conventions)
+    tau2 = conv.subgroup_tau2 if tau2 is None else tau2
+    between_se = conv.subgroup_se if between_se is None else between_se
+    if tau2 not in ("separate", "common"):
+        raise ValueError(f"tau2 must be 'separate' or 'common', got {tau2!r}")
+    if between_se not in ("wald", "ci_method"):
+        raise ValueError(f"between_se must be 'wald' or 'ci_method', got {between_se!r}")
     names, y, v = _inputs(yi, vi, labels)
     groups = np.asarray(groups, dtype=object)
     if groups.shape != y.shape:
@@ -455,12 +518,20 @@ def subgroup_analysis(yi, vi, groups, method: str = "REML", ci_method: str = "z"
     levels = list(dict.fromkeys(groups.tolist()))
     if len(levels) < 2:
         raise ValueError("subgroup analysis needs at least two subgroups")
+    options = dict(method=method, ci_method=ci_method, level=level, conventions=conv)
+    common = None
+    if tau2 == "common":
+        from .regression import residual_tau2
+
+        indicators = (groups[:, None] == np.array(levels, dtype=object)[None, 1:]).astype(float)
+        common = residual_tau2(y, v, indicators, _options(conv, method, None, None, None, None, level).method)
     fits = {}
     for g in levels:
         idx = np.flatnonzero(groups == g)
-        fits[g] = meta_analysis(y[idx], v[idx], method=method, ci_method=ci_method if idx.size > 1 else "z",
-                                level=level, labels=[names[i] for i in idx])
-    between = meta_analysis([f.estimate for f in fits.values()], [f.se**2 for f in fits.values()], method="FE")
-    overall = meta_analysis(y, v, method=method, ci_method=ci_method, level=level, labels=names)
+        single = dict(options, ci_method="z") if idx.size == 1 else options
+        fits[g] = meta_analysis(y[idx], v[idx], labels=[names[i] for i in idx], tau2=common, **single)
+    ses = [f.se if between_se == "ci_method" else f.se_wald for f in fits.values()]
+    between = meta_analysis([f.estimate for f in fits.values()], np.square(ses), method="FE")
+    overall = meta_analysis(y, v, labels=names, **options)
     return SubgroupAnalysis(fits=fits, overall=overall, q_between=between.q, df=between.q_df,
                             pvalue=between.q_pvalue, i2_between=between.i2)

@@ -20,7 +20,7 @@ from scipy import stats
 
 from ._validate import as_arrays, require
 
-__all__ = ["MetaRegression", "meta_regression", "REGRESSION_METHODS"]
+__all__ = ["MetaRegression", "meta_regression", "residual_tau2", "REGRESSION_METHODS"]
 
 REGRESSION_METHODS = ("FE", "DL", "REML", "ML")
 
@@ -101,6 +101,24 @@ def _tau2(y, v, X, method):
         if done:
             return t
     raise ValueError(f"{method} iterations did not converge for the meta-regression; try method='DL'")
+
+
+def residual_tau2(yi, vi, moderators, method: str = "REML") -> float:
+    """Residual tau² of a mixed-effects model with an intercept and the given moderator columns.
+
+    Used for a common tau² across subgroups (moderators = subgroup indicators).
+    ``method``: ``"FE"``, ``"DL"``, ``"REML"`` or ``"ML"``; other estimators
+    fall back to REML, which is said in the ValueError if the data are too few.
+
+    >>> round(residual_tau2([0.1, 0.3, 0.6, 0.7], [0.01] * 4, [[0], [0], [1], [1]], method="DL"), 4)
+    0.0025
+    """
+    y, v = np.asarray(yi, float), np.asarray(vi, float)
+    Z = np.asarray(moderators, float).reshape(y.size, -1)
+    X = np.column_stack([np.ones(y.size), Z])
+    if y.size <= X.shape[1]:
+        raise ValueError(f"{y.size} studies cannot estimate tau² next to {X.shape[1]} coefficients")
+    return float(_tau2(y, v, X, method if method in REGRESSION_METHODS else "REML"))
 
 
 def meta_regression(yi, vi, moderator, method: str = "REML", ci_method: str = "z", level: float = 0.95,
