@@ -535,3 +535,31 @@ def subgroup_analysis(yi, vi, groups, method: str | None = None, ci_method: str 
     overall = meta_analysis(y, v, labels=names, **options)
     return SubgroupAnalysis(fits=fits, overall=overall, q_between=between.q, df=between.q_df,
                             pvalue=between.q_pvalue, i2_between=between.i2)
+
+
+def compare_conventions(yi, vi, conventions=("metafor", "revman5", "meta"), labels: Sequence[object] | None = None,
+                        **kwargs) -> pd.DataFrame:
+    """One data set analysed under each named convention, side by side (rows: statistics; columns: conventions).
+
+    Extra keyword arguments (e.g. ``ci_method="hksj"``) apply to every
+    column. The point is to *see* which choices move which numbers; see
+    :mod:`helpers.conventions` for what each convention sets and why.
+
+    >>> table = compare_conventions([0.1, 0.3, 0.5, 0.9], [0.01, 0.02, 0.03, 0.02])
+    >>> list(table.columns), table.loc["tau2 estimator"].tolist()
+    (['metafor', 'revman5', 'meta'], ['REML', 'DL', 'REML'])
+    """
+    fits = {name: meta_analysis(yi, vi, labels=labels, conventions=name, **kwargs) for name in conventions}
+    fmt = lambda pair: "not reported" if pair is None or pair[0] is None else f"{pair[0]:.4f} to {pair[1]:.4f}"  # noqa: E731
+    rows = {
+        "tau2 estimator": [f.method for f in fits.values()],
+        "estimate": [f.estimate for f in fits.values()],
+        "CI": [fmt((f.ci_low, f.ci_high)) for f in fits.values()],
+        "tau2": [f.tau2 for f in fits.values()],
+        "I2 (%)": [f.i2 for f in fits.values()],
+        "I2 from": [f.i2_method for f in fits.values()],
+        "I2 CI": [fmt(f.i2_ci) for f in fits.values()],
+        "prediction interval": [fmt((f.pi_low, f.pi_high)) for f in fits.values()],
+        "PI method": [f.pi_method for f in fits.values()],
+    }
+    return pd.DataFrame(rows, index=list(fits)).T
