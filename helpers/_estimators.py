@@ -233,14 +233,15 @@ def _zero_if_single(tau2: np.ndarray, k: np.ndarray) -> np.ndarray:
 
 
 def fit(s: Stack, method: str, ci_method: str, pi_method: str, level: float, i2_method: str = "tau2",
-        i2_ci_method: str = "q-profile", tau2_fixed: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        i2_ci_method: str = "q-profile", tau2_fixed: np.ndarray | None = None,
+        with_intervals: bool = True) -> dict[str, np.ndarray]:
     """See :func:`_fit`; degenerate rows (k = 1, identical yi) divide by zero by design and are handled there."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        return _fit(s, method, ci_method, pi_method, level, i2_method, i2_ci_method, tau2_fixed)
+        return _fit(s, method, ci_method, pi_method, level, i2_method, i2_ci_method, tau2_fixed, with_intervals)
 
 
 def _fit(s: Stack, method: str, ci_method: str, pi_method: str, level: float, i2_method: str,
-         i2_ci_method: str, tau2_fixed: np.ndarray | None) -> dict[str, np.ndarray]:
+         i2_ci_method: str, tau2_fixed: np.ndarray | None, with_intervals: bool) -> dict[str, np.ndarray]:
     """Pooled estimate, heterogeneity statistics and intervals for every row of the stack.
 
     Wald inference (metafor's default):
@@ -253,10 +254,7 @@ def _fit(s: Stack, method: str, ci_method: str, pi_method: str, level: float, i2
     :math:`\\tilde v = (k-1)/(\\sum w - \\sum w^2/\\sum w)` (Higgins & Thompson
     2002; metafor), or from Q, :math:`I^2 = (Q - (k-1))/Q` and
     :math:`H^2 = Q/(k-1)` (``i2_method="q"``: RevMan, meta; and metafor for FE).
-    The test-based I² interval (``i2_ci_method="test-based"``; Higgins &
-    Thompson 2002, appendix; meta's default) is built on ln H with
-    :math:`SE = \\tfrac12 (\\ln Q - \\ln(k-1))/(\\sqrt{2Q} - \\sqrt{2k-3})` if
-    Q > k, else :math:`\\sqrt{(1 - 1/(3(k-2)^2))/(2(k-2))}`.
+    Intervals for tau² and I²: :func:`heterogeneity_intervals`.
     """
     if ci_method not in CI_METHODS:
         raise ValueError(f"ci_method must be one of {CI_METHODS}, got {ci_method!r}")
@@ -309,26 +307,42 @@ def _fit(s: Stack, method: str, ci_method: str, pi_method: str, level: float, i2
     else:
         pi_se, pi_crit = np.sqrt(se**2 + tau2), t_isf((1 - level) / 2, k - 2)
 
-    alpha = 1 - level
-    tau2_lo = solve_q(s, chi2_isf(alpha / 2, np.maximum(k - 1, 1)))
-    tau2_hi = solve_q(s, chi2_ppf(alpha / 2, np.maximum(k - 1, 1)))
-    if i2_ci_method == "test-based":
-        ln_h = 0.5 * np.log(q / (k - 1))
-        se_ln_h = np.where(q > k, 0.5 * (np.log(q) - np.log(k - 1)) / (np.sqrt(2 * q) - np.sqrt(2 * k - 3)),
-                           np.sqrt((1 - 1 / (3 * (k - 2) ** 2)) / (2 * (k - 2))))
-        h_lo = np.maximum(1.0, np.exp(ln_h - zcrit * se_ln_h))
-        h_hi = np.maximum(1.0, np.exp(ln_h + zcrit * se_ln_h))
-        i2_lo, i2_hi = 100 * (1 - 1 / h_lo**2), 100 * (1 - 1 / h_hi**2)
-    else:
-        i2_lo = 100 * tau2_lo / (vt + tau2_lo)
-        i2_hi = 100 * tau2_hi / (vt + tau2_hi)
-
+    intervals = (heterogeneity_intervals(s, q, vt, level, i2_ci_method) if with_intervals
+                 else dict.fromkeys(("tau2_ci_low", "tau2_ci_high", "i2_ci_low", "i2_ci_high")))
     return {
         "k": s.k, "estimate": mu, "se": se_used, "se_wald": se, "df": df,
         "statistic": mu / se_used, "pvalue": pvalue,
         "ci_low": mu - crit * se_used, "ci_high": mu + crit * se_used,
         "tau2": tau2, "converged": converged, "q": q, "q_pvalue": q_p, "i2": i2, "h2": h2,
         "pi_low": mu - pi_crit * pi_se, "pi_high": mu + pi_crit * pi_se,
-        "tau2_ci_low": tau2_lo, "tau2_ci_high": tau2_hi, "i2_ci_low": i2_lo, "i2_ci_high": i2_hi,
-        "weights": 100 * w / sw[:, None], "s2w": s2w,
+        "weights": 100 * w / sw[:, None], "s2w": s2w, "vt": vt, **intervals,
     }
+
+
+def heterogeneity_intervals(s: Stack, q: np.ndarray, vt: np.ndarray, level: float,
+                            i2_ci_method: str) -> dict[str, np.ndarray]:
+    """Q-profile CI for tau² (Viechtbauer 2007), and the CI for I² (Q-profile or test-based).
+
+    tau² limits: the roots of :math:`Q_{gen}(\\tau^2) = \\chi^2_{k-1}` quantiles
+    (0 where Q(0) is already below the quantile); I² limits:
+    :math:`100\\,\\tau^2/(\\tilde v + \\tau^2)` at those roots. The test-based I²
+    interval (Higgins & Thompson 2002, appendix; meta's default) is built on
+    ln H with :math:`SE = \\tfrac12 (\\ln Q - \\ln(k-1))/(\\sqrt{2Q} - \\sqrt{2k-3})`
+    if Q > k, else :math:`\\sqrt{(1 - 1/(3(k-2)^2))/(2(k-2))}`.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        k = s.k.astype(float)
+        alpha = 1 - level
+        tau2_lo = solve_q(s, chi2_isf(alpha / 2, np.maximum(k - 1, 1)))
+        tau2_hi = solve_q(s, chi2_ppf(alpha / 2, np.maximum(k - 1, 1)))
+        if i2_ci_method == "test-based":
+            zcrit = norm_isf(alpha / 2)
+            ln_h = 0.5 * np.log(q / (k - 1))
+            se_ln_h = np.where(q > k, 0.5 * (np.log(q) - np.log(k - 1)) / (np.sqrt(2 * q) - np.sqrt(2 * k - 3)),
+                               np.sqrt((1 - 1 / (3 * (k - 2) ** 2)) / (2 * (k - 2))))
+            h_lo = np.maximum(1.0, np.exp(ln_h - zcrit * se_ln_h))
+            h_hi = np.maximum(1.0, np.exp(ln_h + zcrit * se_ln_h))
+            i2_lo, i2_hi = 100 * (1 - 1 / h_lo**2), 100 * (1 - 1 / h_hi**2)
+        else:
+            i2_lo, i2_hi = 100 * tau2_lo / (vt + tau2_lo), 100 * tau2_hi / (vt + tau2_hi)
+    return {"tau2_ci_low": tau2_lo, "tau2_ci_high": tau2_hi, "i2_ci_low": i2_lo, "i2_ci_high": i2_hi}

@@ -4,9 +4,9 @@ A p value says whether an effect is distinguishable from zero; it does not
 say whether the effect is large enough to matter. The yardstick for that is
 the *minimal clinically important difference* (MCID, also MID or MIC): the
 smallest change in a score that patients perceive as important (Jaeschke,
-Singer & Guyatt 1989, who anchored changes in score on patients' global
-ratings of change). This module places a pooled result against such a
-threshold:
+Singer & Guyatt 1989, Control Clin Trials 10:407-415, who anchored changes
+in score on patients' global ratings of change). This module places a pooled
+result against such a threshold:
 
 * :func:`compare_to_mcid` / :func:`interpret_result` -- one of four verdicts
   ("clearly important", "possibly important", "clearly not important",
@@ -445,7 +445,8 @@ def prob_exceeds_mcid(result: MetaAnalysis, mcid, direction: str | None = None, 
     .. math:: \\theta_{new} \\sim \\hat\\mu + \\sqrt{SE(\\hat\\mu)^2 + \\hat\\tau^2}\\; T_{df}
 
     -- the distribution behind their prediction interval, whose t has
-    ``df = k - 2`` (the default, ``df="k-2"``; needs k >= 3).
+    ``df = k - 2`` (the default, ``df="k-2"``; needs k >= 3; the same
+    interval as ``meta_analysis(..., pi_method="hts")``).
     ``df="normal"`` uses the normal distribution (metafor's default PI); a
     number sets the df directly. :math:`SE` is the Wald standard error
     (``result.se_wald``), as in the HTS interval. Then, for higher-is-better
@@ -650,13 +651,15 @@ def load_thresholds(path=None) -> pd.DataFrame:
 
 
 def threshold_for(scale: str, *, unit: str | None = None, population: str | None = None,
-                  source: str | None = None, method: str | None = None, path=None) -> Threshold:
+                  source: str | None = None, method: str | None = None, text: str | None = None,
+                  path=None) -> Threshold:
     """Look up one published MCID by scale name (and filters), with its provenance.
 
     ``scale`` matches the ``scale`` column exactly (ignoring case); if
     nothing matches exactly, as a substring. ``unit`` must match exactly;
     ``population``, ``source`` and ``method`` are case-insensitive
-    substrings. MCIDs differ by population and method (across chronic-pain
+    substrings; ``text`` is a substring searched in the population, notes
+    and quote (e.g. ``text="much better"`` for Salaffi's moderate tier). MCIDs differ by population and method (across chronic-pain
     studies, Olsen et al. 2018 found a median of 23 mm, interquartile range
     12-39 mm, on a 0-100 scale), so when
     several rows match, the function does not pick one: it raises
@@ -684,14 +687,17 @@ def threshold_for(scale: str, *, unit: str | None = None, population: str | None
     for field, wanted in (("population", population), ("source", source), ("method", method)):
         if wanted:
             rows = rows[rows[field].str.casefold().str.contains(wanted.casefold(), regex=False)]
+    if text:
+        blob = (rows["population"] + " " + rows["notes"] + " " + rows["quote"]).str.casefold()
+        rows = rows[blob.str.contains(text.casefold(), regex=False)]
     if rows.empty:
-        raise ValueError(f"scale {scale!r} is in the table, but no row matches the filters "
-                         f"(unit={unit!r}, population={population!r}, source={source!r}, method={method!r})")
+        raise ValueError(f"scale {scale!r} is in the table, but no row matches the filters (unit={unit!r}, "
+                         f"population={population!r}, source={source!r}, method={method!r}, text={text!r})")
     if len(rows) > 1:
         listing = "\n".join(f"  - {r.threshold:g} {r.unit} ({r.method}; {r.population[:70]}; {r.source[:60]})"
                             for r in rows.itertuples())
-        raise ValueError(f"{len(rows)} MCIDs match {scale!r}; choose one with unit=, population=, source= or "
-                         f"method= (or read them all with load_thresholds()):\n{listing}")
+        raise ValueError(f"{len(rows)} MCIDs match {scale!r}; choose one with unit=, population=, source=, "
+                         f"method= or text= (or read them all with load_thresholds()):\n{listing}")
     r = rows.iloc[0]
     return Threshold(scale=r["scale"], scale_range=r["scale_range"], population=r["population"],
                      value=float(r["threshold"]), unit=r["unit"], direction=r["direction"], method=r["method"],

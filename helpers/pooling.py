@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -94,8 +95,6 @@ class MetaAnalysis:
     h2: float
     pi_low: float | None
     pi_high: float | None
-    tau2_ci: tuple[float, float] | None
-    i2_ci: tuple[float, float] | None
     weights: np.ndarray = field(compare=False)
     yi: np.ndarray = field(compare=False)
     vi: np.ndarray = field(compare=False)
@@ -110,6 +109,32 @@ class MetaAnalysis:
     @property
     def tau(self) -> float:
         return float(np.sqrt(self.tau2))
+
+    @cached_property
+    def _intervals(self) -> dict | None:
+        # two root searches: computed when first asked for, so simulations and widgets do not pay for them
+        if self.method == "FE" or self.k < 2:
+            return None
+        stack = est.Stack(self.yi[None, :], self.vi[None, :], np.ones((1, self.k), bool))
+        w0 = 1 / self.vi
+        vt = (self.k - 1) / (w0.sum() - (w0**2).sum() / w0.sum())
+        method = "q-profile" if self.i2_ci_method == "none" else self.i2_ci_method
+        return {key: float(val[0]) for key, val in
+                est.heterogeneity_intervals(stack, np.array([self.q]), np.array([vt]), self.level, method).items()}
+
+    @property
+    def tau2_ci(self) -> tuple[float, float] | None:
+        """Q-profile confidence interval for tau² (Viechtbauer 2007); None for a common-effect model or k = 1."""
+        r = self._intervals
+        return None if r is None else (r["tau2_ci_low"], r["tau2_ci_high"])
+
+    @property
+    def i2_ci(self) -> tuple[float, float] | None:
+        """Confidence interval for I² (percent): Q-profile, or test-based on ln H (``i2_ci_method``)."""
+        r = self._intervals
+        if r is None or self.i2_ci_method == "none" or (self.i2_ci_method == "test-based" and self.k < 3):
+            return None
+        return (r["i2_ci_low"], r["i2_ci_high"])
 
     @property
     def q_df(self) -> int:
@@ -220,9 +245,10 @@ def _options(conventions, method, ci_method, pi_method, i2_method, i2_ci_method,
     return _Options(method, ci_method, pi_method, i2_method, i2_ci_method, level, conv.name)
 
 
-def _fit_stack(stack, o: _Options, tau2_fixed=None):
+def _fit_stack(stack, o: _Options, tau2_fixed=None, with_intervals: bool = True):
     return est.fit(stack, o.method, o.ci_method, "z" if o.pi_method == "none" else o.pi_method, o.level,
-                   o.i2_method, "q-profile" if o.i2_ci_method == "none" else o.i2_ci_method, tau2_fixed)
+                   o.i2_method, "q-profile" if o.i2_ci_method == "none" else o.i2_ci_method, tau2_fixed,
+                   with_intervals)
 
 
 def meta_analysis(yi, vi, method: str | None = None, ci_method: str | None = None, level: float = 0.95,
@@ -286,7 +312,9 @@ def meta_analysis(yi, vi, method: str | None = None, ci_method: str | None = Non
     if tau2 is not None and method == "FE":
         raise ValueError("a fixed tau2 needs a random-effects model: give method='DL' (or any estimator) with it")
     stack = est.Stack(y[None, :], v[None, :], np.ones((1, k), bool))
-    r = {key: val[0] for key, val in _fit_stack(stack, o, None if tau2 is None else np.array([tau2])).items()}
+    r = {key: val[0] for key, val in
+         _fit_stack(stack, o, None if tau2 is None else np.array([tau2]), with_intervals=False).items()
+         if val is not None}
 
     notes = []
     if k == 1:
@@ -304,13 +332,8 @@ def meta_analysis(yi, vi, method: str | None = None, ci_method: str | None = Non
         pi = (float(r["pi_low"]), float(r["pi_high"]))
     elif has_tau and pi_method == "hts":
         notes.append("the HTS prediction interval needs k >= 3 (t with k - 2 df); not computed.")
-    tau2_ci = i2_ci = None
-    if has_tau:
-        tau2_ci = (float(r["tau2_ci_low"]), float(r["tau2_ci_high"]))
-        if tau2_ci[1] == 0:
-            notes.append("Q is below its lower chi² quantile: the Q-profile CI for tau² is the null set {0}.")
-    if has_tau and o.i2_ci_method != "none" and not (o.i2_ci_method == "test-based" and k < 3):
-        i2_ci = (float(r["i2_ci_low"]), float(r["i2_ci_high"]))
+    if has_tau and r["q"] < est.chi2_ppf((1 - level) / 2, k - 1):
+        notes.append("Q is below its lower chi² quantile: the Q-profile CI for tau² is the null set {0}.")
 
     return MetaAnalysis(
         method=method, ci_method=ci_method, pi_method=pi_method, level=level, k=k,
@@ -318,7 +341,7 @@ def meta_analysis(yi, vi, method: str | None = None, ci_method: str | None = Non
         statistic=float(r["statistic"]), df=float(r["df"]), pvalue=float(r["pvalue"]),
         ci_low=float(r["ci_low"]), ci_high=float(r["ci_high"]), tau2=float(r["tau2"]),
         q=float(r["q"]), q_pvalue=float(r["q_pvalue"]), i2=float(r["i2"]), h2=float(r["h2"]),
-        pi_low=pi[0], pi_high=pi[1], tau2_ci=tau2_ci, i2_ci=i2_ci,
+        pi_low=pi[0], pi_high=pi[1],
         weights=r["weights"].copy(), yi=y, vi=v, labels=tuple(names),
         converged=bool(r["converged"]), notes=tuple(notes), conventions=o.conventions,
         i2_method=o.i2_method, i2_ci_method=o.i2_ci_method, tau2_fixed=tau2 is not None,

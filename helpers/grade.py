@@ -1,0 +1,903 @@
+"""GRADE: certainty of the evidence for one outcome, and a Summary of Findings table.
+
+GRADE rates the certainty of a body of evidence on four levels -- high,
+moderate, low, very low -- through "five domains: risk of bias,
+inconsistency, indirectness, imprecision and publication bias", and, mainly
+for non-randomised evidence, rating up through three further domains
+(Cochrane Handbook v6.4 ch14, Key Points). Randomised trials start high and
+observational studies low (GRADE 4, Guyatt et al. 2011).
+
+This module keeps the arithmetic honest and the judgement human:
+
+* :class:`DomainJudgement` -- one domain rated "not serious", "serious" (-1)
+  or "very serious" (-2), with the reason required when rating down;
+* :class:`GradeAssessment` -- all five judgements for an outcome; the
+  ``certainty`` is *computed*, never typed by hand;
+* ``suggest_*`` helpers -- read a meta-analysis and return a
+  :class:`Suggestion` with the rule applied and its source. They never
+  impose: accept one with :meth:`Suggestion.to_judgement`, or overrule it;
+* :func:`summary_of_findings`, :func:`sof_styler`, :func:`export_sof` --
+  a GRADEpro-style Summary of Findings table.
+
+Every rule a suggestion applies is quoted, with its source and location, in
+``data/grade_rules.csv`` (load it with :func:`load_grade_rules`). Where the
+kit's research found a rule only in a secondary source, the suggestion says
+"SECONDARY SOURCE". Where no source gives a criterion (e.g. when to rate
+inconsistency down *two* levels), the kit suggests nothing and says so.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .bias import egger_test
+from .pooling import MetaAnalysis, _inputs
+
+__all__ = [
+    "LEVELS", "DOMAINS", "CERTAINTY_LEVELS", "SYMBOLS", "STUDY_DESIGNS", "RULE_SOURCES",
+    "DomainJudgement", "GradeAssessment", "Suggestion",
+    "suggest_inconsistency", "suggest_imprecision", "suggest_publication_bias", "optimal_information_size",
+    "load_grade_rules", "SoFRow", "summary_of_findings", "sof_styler", "export_sof",
+]
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+RULES_CSV = DATA_DIR / "grade_rules.csv"
+
+#: GRADE's words for a domain judgement, and the levels each rates down.
+LEVELS = {"not serious": 0, "serious": -1, "very serious": -2}
+DOMAINS = ("risk_of_bias", "inconsistency", "indirectness", "imprecision", "publication_bias")
+DOMAIN_LABELS = {"risk_of_bias": "Risk of bias", "inconsistency": "Inconsistency", "indirectness": "Indirectness",
+                 "imprecision": "Imprecision", "publication_bias": "Publication bias"}
+#: From lowest to highest (Cochrane Handbook v6.4 ch14 Key Points: "high, moderate, low and very low").
+CERTAINTY_LEVELS = ("very low", "low", "moderate", "high")
+SYMBOLS = {"high": "\u2295\u2295\u2295\u2295", "moderate": "\u2295\u2295\u2295\u25ef",
+           "low": "\u2295\u2295\u25ef\u25ef", "very low": "\u2295\u25ef\u25ef\u25ef"}
+#: Starting certainty by design (GRADE 4: "randomized trials start as high-quality evidence and
+#: observational studies as low-quality evidence").
+STUDY_DESIGNS = {"RCT": "high", "observational": "low"}
+
+#: Short citations for the rule ids used below; the full quotes are in data/grade_rules.csv.
+RULE_SOURCES = {
+    "GRADE-01": "Cochrane Handbook v6.4 ch14, Key Points (four certainty levels)",
+    "GRADE-02": "Cochrane Handbook v6.4 ch14, Key Points (five domains)",
+    "GRADE-03": "Cochrane Handbook v6.4 ch14, Key Points (upgrading)",
+    "ROB-01": "GRADE 4 (Guyatt et al. 2011, J Clin Epidemiol 64:407), abstract",
+    "IND-02": "GRADE 8 (Guyatt et al. 2011, J Clin Epidemiol 64:1303), abstract",
+    "HET-I2-01": "Cochrane Handbook v5.0.1 I\u00b2 guide, as tabulated in BMC Med Res Methodol 2008;8:79, Table 3",
+    "HET-I2-02": "Cochrane Handbook v5.0.1 I\u00b2 guide, as tabulated in BMC Med Res Methodol 2008;8:79, Table 3",
+    "HET-I2-03": "Cochrane Handbook v5.0.1 I\u00b2 guide, as tabulated in BMC Med Res Methodol 2008;8:79, Table 3",
+    "HET-I2-04": "Cochrane Handbook v5.0.1 I\u00b2 guide, as tabulated in BMC Med Res Methodol 2008;8:79, Table 3",
+    "HET-I2-05": "SECONDARY SOURCE: the same bands in Cochrane Handbook v6 10.10.2, quoted in research notes",
+    "HET-I2-06": "SECONDARY SOURCE: Cochrane Handbook 10.10.2 ('thresholds ... can be misleading'), quoted in research notes",
+    "INC-01": "GRADE 7 (Guyatt et al. 2011, J Clin Epidemiol 64:1294), abstract",
+    "INC-02": "GRADE 7 (Guyatt et al. 2011, J Clin Epidemiol 64:1294), abstract",
+    "PI-01": "SECONDARY SOURCE: prediction interval with t(k-2), teaching page (Pocket Dentistry)",
+    "PI-02": "Higgins, Thompson & Spiegelhalter 2009, J R Stat Soc A 172:137",
+    "IMP-02": "GRADE 6 (Guyatt et al. 2011, J Clin Epidemiol 64:1283), abstract",
+    "IMP-06": "KCE Process Book 5.5.1.2 (continuous outcomes)",
+    "IMP-07": "KCE Process Book 5.5.1.2 (continuous outcomes)",
+    "IMP-08": "GRADE 34 (J Clin Epidemiol 2022;150:216), abstract",
+    "IMP-09": "GRADE 34 (J Clin Epidemiol 2022;150:216), abstract",
+    "IMP-10": "GRADE 34 (J Clin Epidemiol 2022;150:216), abstract",
+    "CERT-03": "GRADE 32 (Zeng et al. 2021, J Clin Epidemiol), abstract",
+    "OIS-01": "GRADE 6 (Guyatt et al. 2011, J Clin Epidemiol 64:1283), abstract",
+    "OIS-02": "KCE Process Book 5.5.4 (optimal information size)",
+    "OIS-03": "KCE Process Book 5.5.4 (optimal information size)",
+    "PB-01": "SECONDARY SOURCE: Cochrane Handbook ch13 rule of thumb (reporting Sterne et al. 2011, BMJ "
+             "343:d4002), quoted in research notes; the primary text was not available",
+    "PB-02": "GRADE 5 (Guyatt et al. 2011, J Clin Epidemiol 64:1277), abstract",
+    "PB-03": "GRADE 5 (Guyatt et al. 2011, J Clin Epidemiol 64:1277), abstract",
+    "PB-04": "Cochrane Handbook v5.1.0, 10.4.3",
+}
+
+RULE_COLUMNS = ("rule_id", "domain", "rule", "threshold", "source", "doi_or_url", "location", "quote",
+                "provenance", "origin")
+
+
+def _sources(*rule_ids: str) -> str:
+    """Citations for rule ids, ids sharing one citation grouped: "[HET-I2-01, HET-I2-02] Handbook ..."."""
+    grouped: dict[str, list[str]] = {}
+    for r in dict.fromkeys(rule_ids):
+        grouped.setdefault(RULE_SOURCES[r], []).append(r)
+    return "; ".join(f"[{', '.join(ids)}] {text}" for text, ids in grouped.items())
+
+
+def _num(x: float, decimals: int | None = None) -> str:
+    if decimals is not None:
+        return f"{x:.{decimals}f}"
+    if x == 0 or not math.isfinite(x):
+        return f"{x:g}"
+    d = max(0, min(4, 2 - math.floor(math.log10(abs(x)))))
+    text = f"{x:.{d}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def load_grade_rules(path=None) -> pd.DataFrame:
+    """The GRADE and heterogeneity rules the kit cites, from ``data/grade_rules.csv``, validated.
+
+    One row per rule: ``rule_id``, ``domain``, ``rule``, ``threshold``,
+    ``source``, ``doi_or_url``, ``location``, a verbatim ``quote``,
+    ``provenance`` ('primary' or 'secondary') and ``origin``. Every row must
+    have an id, a source, a location and a quote (``ValueError`` otherwise);
+    ids are unique. See ``data/mcid_thresholds.md``.
+
+    >>> rules = load_grade_rules()
+    >>> rules.loc["INC-02", "provenance"]
+    'primary'
+    """
+    path = Path(path) if path is not None else RULES_CSV
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    missing = [c for c in RULE_COLUMNS if c not in table.columns]
+    if missing:
+        raise ValueError(f"{path.name}: missing column(s) {missing}")
+    for i, row in table.iterrows():
+        for col in ("rule_id", "source", "location", "quote"):
+            if not row[col].strip():
+                raise ValueError(f"{path.name} line {i + 2} ({row['rule_id'] or 'no id'}): {col} is empty; every "
+                                 "rule needs its source, location and a verbatim quote")
+        if row["provenance"] not in ("primary", "secondary"):
+            raise ValueError(f"{path.name} line {i + 2}: provenance must be 'primary' or 'secondary', "
+                             f"got {row['provenance']!r}")
+    dup = table["rule_id"][table["rule_id"].duplicated()].tolist()
+    if dup:
+        raise ValueError(f"{path.name}: duplicate rule ids {dup}")
+    return table.set_index("rule_id")
+
+
+# --------------------------------------------------------------------------- judgements and certainty
+
+def _domain(name) -> str:
+    key = str(name).strip().lower().replace(" ", "_").replace("-", "_")
+    if key not in DOMAINS:
+        raise ValueError(f"domain must be one of {DOMAINS}, got {name!r}")
+    return key
+
+
+def _level(level) -> str:
+    key = str(level).strip().lower()
+    if key not in LEVELS:
+        raise ValueError(f"level must be one of {tuple(LEVELS)} (GRADE's words), got {level!r}")
+    return key
+
+
+@dataclass(frozen=True)
+class DomainJudgement:
+    """One GRADE domain for one outcome: ``level`` is "not serious", "serious" or "very serious".
+
+    A reason is required whenever the level rates down (GRADE asks authors
+    to explain every downgrade); ``footnote`` is the text for the Summary of
+    Findings table (the reason is used if it is empty).
+
+    >>> DomainJudgement("imprecision", "serious", "the CI includes no effect").levels_down
+    1
+    """
+
+    domain: str
+    level: str
+    reason: str = ""
+    footnote: str = ""
+
+    def __post_init__(self):
+        object.__setattr__(self, "domain", _domain(self.domain))
+        object.__setattr__(self, "level", _level(self.level))
+        object.__setattr__(self, "reason", str(self.reason).strip())
+        object.__setattr__(self, "footnote", str(self.footnote).strip())
+        if self.level != "not serious" and not self.reason:
+            raise ValueError(f"{DOMAIN_LABELS[self.domain]} rated '{self.level}': give the reason for rating down")
+
+    @property
+    def levels_down(self) -> int:
+        """How many levels this domain rates down: 0, 1 or 2."""
+        return -LEVELS[self.level]
+
+    @property
+    def label(self) -> str:
+        return DOMAIN_LABELS[self.domain]
+
+
+def _judgement(domain: str, value) -> DomainJudgement:
+    if isinstance(value, DomainJudgement):
+        if value.domain != _domain(domain):
+            raise ValueError(f"judgement for {value.domain!r} given under the key {domain!r}")
+        return value
+    if isinstance(value, str):
+        return DomainJudgement(domain, value)
+    if isinstance(value, (tuple, list)) and 1 <= len(value) <= 3:
+        return DomainJudgement(domain, *value)
+    raise ValueError(f"judgement for {domain!r} must be a DomainJudgement, a level string or a "
+                     f"(level, reason[, footnote]) tuple; got {value!r}")
+
+
+@dataclass(frozen=True)
+class GradeAssessment:
+    """The certainty of the evidence for one outcome, computed from five domain judgements.
+
+    ``judgements`` covers the five domains exactly once: a sequence of
+    :class:`DomainJudgement`, or a mapping ``{domain: DomainJudgement |
+    level | (level, reason[, footnote])}``. ``study_design`` is "RCT" (start
+    high) or "observational" (start low) (GRADE 4). ``upgrades`` (levels
+    rated up, mainly for non-randomised evidence; Handbook v6.4 ch14) needs
+    an ``upgrade_reason``; the kit does not judge whether upgrading is
+    warranted.
+
+    .. math:: \\text{certainty} = \\text{clip}(\\text{start} - \\sum \\text{downgrades} + \\text{upgrades},
+              \\text{very low}, \\text{high})
+
+    on the scale very low (0) < low (1) < moderate (2) < high (3). It is a
+    computed property, so it cannot be typed in by hand.
+
+    >>> a = GradeAssessment("Pain", judgements={"risk_of_bias": ("serious", "no blinding"),
+    ...     "inconsistency": "not serious", "indirectness": "not serious",
+    ...     "imprecision": ("serious", "CI includes no effect"), "publication_bias": "not serious"})
+    >>> a.certainty, a.symbol
+    ('low', '⊕⊕◯◯')
+    """
+
+    outcome: str
+    study_design: str = "RCT"
+    judgements: tuple = ()
+    upgrades: int = 0
+    upgrade_reason: str = ""
+
+    def __post_init__(self):
+        if not str(self.outcome).strip():
+            raise ValueError("outcome must be named")
+        if self.study_design not in STUDY_DESIGNS:
+            raise ValueError(f"study_design must be one of {tuple(STUDY_DESIGNS)}, got {self.study_design!r}")
+        given = self.judgements
+        if isinstance(given, Mapping):
+            items = [_judgement(d, v) for d, v in given.items()]
+        else:
+            items = list(given)
+            for j in items:
+                if not isinstance(j, DomainJudgement):
+                    raise ValueError(f"judgements must be DomainJudgement objects (or a mapping), got {j!r}")
+        seen = [j.domain for j in items]
+        dup = sorted({d for d in seen if seen.count(d) > 1})
+        if dup:
+            raise ValueError(f"{self.outcome}: domain(s) judged twice: {dup}")
+        missing = [d for d in DOMAINS if d not in seen]
+        if missing:
+            raise ValueError(f"{self.outcome}: all five GRADE domains must be judged; missing {missing} "
+                             "(rate a domain 'not serious' if there is no concern)")
+        by_domain = {j.domain: j for j in items}
+        object.__setattr__(self, "judgements", tuple(by_domain[d] for d in DOMAINS))
+        if isinstance(self.upgrades, bool) or not isinstance(self.upgrades, (int, np.integer)) or self.upgrades < 0:
+            raise ValueError(f"upgrades must be a whole number >= 0, got {self.upgrades!r}")
+        if self.upgrades and not str(self.upgrade_reason).strip():
+            raise ValueError("rating up needs an upgrade_reason (large effect, dose-response, or plausible "
+                             "confounding that would reduce the effect)")
+
+    @property
+    def start(self) -> str:
+        """Starting certainty: high for RCTs, low for observational studies (GRADE 4)."""
+        return STUDY_DESIGNS[self.study_design]
+
+    @property
+    def levels_down(self) -> int:
+        return sum(j.levels_down for j in self.judgements)
+
+    @property
+    def certainty(self) -> str:
+        """"high", "moderate", "low" or "very low": start - downgrades + upgrades, floored at very low."""
+        score = CERTAINTY_LEVELS.index(self.start) - self.levels_down + int(self.upgrades)
+        return CERTAINTY_LEVELS[min(max(score, 0), len(CERTAINTY_LEVELS) - 1)]
+
+    @property
+    def symbol(self) -> str:
+        """GRADEpro's circles: ⊕⊕⊕⊕ high, ⊕⊕⊕◯ moderate, ⊕⊕◯◯ low, ⊕◯◯◯ very low."""
+        return SYMBOLS[self.certainty]
+
+    def judgement(self, domain: str) -> DomainJudgement:
+        return self.judgements[DOMAINS.index(_domain(domain))]
+
+    @property
+    def footnotes(self) -> tuple[str, ...]:
+        """Footnote texts for the SoF table: one per downgraded (or footnoted) domain, and the upgrade."""
+        notes = []
+        for j in self.judgements:
+            if j.levels_down or j.footnote:
+                text = j.footnote or j.reason
+                notes.append(f"{j.label} ({j.level}): {text}" if not j.footnote else text)
+        if self.upgrades:
+            notes.append(f"Rated up {self.upgrades} level{'s' if self.upgrades > 1 else ''}: {self.upgrade_reason}")
+        return tuple(notes)
+
+    def summary(self) -> pd.DataFrame:
+        """One row per step: the start, the five domains, any upgrade and the resulting certainty."""
+        rows = [("Start", self.start, 0, f"{self.study_design}s start {self.start} (GRADE 4)")]
+        rows += [(j.label, j.level, -j.levels_down, j.reason) for j in self.judgements]
+        if self.upgrades:
+            rows.append(("Upgrades", f"+{self.upgrades}", int(self.upgrades), self.upgrade_reason))
+        rows.append(("Certainty", f"{self.symbol} {self.certainty}", None, self.describe()))
+        table = pd.DataFrame(rows, columns=["step", "judgement", "change", "reason"]).set_index("step")
+        table.attrs["outcome"] = self.outcome
+        return table
+
+    def describe(self) -> str:
+        down = [f"{j.label.lower()} ({j.level}, -{j.levels_down})" for j in self.judgements if j.levels_down]
+        text = f"{self.outcome}: {self.symbol} {self.certainty.capitalize()}. {self.study_design}s start {self.start}"
+        text += "; rated down for " + ", ".join(down) if down else "; not rated down"
+        if self.upgrades:
+            text += f"; rated up {self.upgrades}"
+        if CERTAINTY_LEVELS.index(self.start) - self.levels_down + int(self.upgrades) < 0:
+            text += "; floored at very low"
+        return text + "."
+
+    def __str__(self) -> str:
+        return self.describe()
+
+
+# --------------------------------------------------------------------------- suggestions
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A suggested judgement for one domain, with the rule applied and its source. It never imposes.
+
+    ``level`` is one of GRADE's words, or ``None`` when the data cannot
+    support a suggestion (then ``reason`` says why and what to do instead).
+    """
+
+    domain: str
+    level: str | None
+    reason: str
+    rule: str
+    source: str
+
+    def to_judgement(self, footnote: str = "") -> DomainJudgement:
+        """Accept the suggestion as a :class:`DomainJudgement` (only if there is one)."""
+        if self.level is None:
+            raise ValueError(f"no suggested level for {self.domain}: {self.reason}")
+        return DomainJudgement(self.domain, self.level, self.reason, footnote)
+
+    def __str__(self) -> str:
+        level = self.level or "no suggestion"
+        return f"{DOMAIN_LABELS[self.domain]}: {level}. {self.reason}\nRule: {self.rule}\nSource: {self.source}"
+
+
+#: Overlapping I² bands of the Cochrane Handbook (v5.0.1; same in v6 per a secondary quote).
+I2_BANDS = ((0.0, 40.0, "might not be important"), (30.0, 60.0, "may represent moderate heterogeneity"),
+            (50.0, 90.0, "may represent substantial heterogeneity"), (75.0, 100.0, "considerable heterogeneity"))
+
+
+def _check_result(result) -> MetaAnalysis:
+    if not isinstance(result, MetaAnalysis):
+        raise ValueError(f"result must be a MetaAnalysis from helpers.pooling.meta_analysis, got {type(result).__name__}")
+    return result
+
+
+def suggest_inconsistency(result: MetaAnalysis, mcid: float | None = None) -> Suggestion:
+    """Suggest a judgement for inconsistency from I², its CI and the prediction interval.
+
+    The kit's heuristic (stated in the suggestion's ``rule``) combines the
+    Cochrane Handbook's overlapping I² bands -- 0-40% "might not be
+    important", 30-60% "may represent moderate", 50-90% "may represent
+    substantial", 75-100% "considerable heterogeneity" (v5.0.1; v6 10.10.2
+    the same per a secondary quote) -- with GRADE 7: "When inconsistency is
+    large and unexplained, rating down quality for inconsistency is
+    appropriate, particularly if some studies suggest substantial benefit,
+    and others no effect or harm":
+
+    * k < 3: no suggestion -- I² (Q with k - 1 df) is too imprecise and the
+      t(k-2) prediction interval cannot be computed; compare the studies'
+      estimates and CIs by eye (GRADE 7's criteria);
+    * I² >= 75% (considerable) -> "serious";
+    * 50% <= I² < 75% (substantial) -> "serious" if the effects may change
+      direction: the prediction interval crosses 0 (without a PI: study
+      estimates lie on both sides of 0); otherwise "not serious" (borderline:
+      large vs small effects only);
+    * I² < 50% -> "not serious".
+
+    The reason also reports the I² CI (the point value can mislead: "Thresholds
+    for the interpretation of the I² statistic can be misleading", Handbook
+    10.10.2, secondary quote), and, if ``mcid`` is given, whether the PI
+    includes both important benefit and important harm. The kit never
+    suggests "very serious" here: none of its sources gives a criterion.
+    Inconsistency explained by a subgroup analysis should not be rated down.
+
+    >>> from helpers.pooling import meta_analysis
+    >>> res = meta_analysis([0.1, 0.9, -0.4, 1.2, 0.3], [0.02, 0.03, 0.02, 0.04, 0.03])
+    >>> suggest_inconsistency(res).level
+    'serious'
+    """
+    result = _check_result(result)
+    rule_ids = ("HET-I2-01", "HET-I2-02", "HET-I2-03", "HET-I2-04", "INC-02")
+    rule = ("kit heuristic: I² >= 75% (considerable) -> serious; 50-75% (substantial) -> serious only if the "
+            "prediction interval crosses 0 (without a PI: study estimates on both sides of 0); < 50% -> not serious; "
+            "k < 3 -> no suggestion. Never 'very serious' (no source gives a criterion).")
+    k = result.k
+    if k < 3:
+        return Suggestion("inconsistency", None,
+                          f"Too few studies to judge inconsistency from statistics (k = {k}): with fewer than 3 "
+                          "studies I² is very imprecise and the t(k-2) prediction interval cannot be computed. "
+                          "Compare the studies' point estimates and the overlap of their CIs by eye (GRADE 7).",
+                          rule, _sources("INC-01", "PI-01"))
+    i2 = float(result.i2)
+    bands = [name for lo, hi, name in I2_BANDS if lo <= i2 <= hi]
+    parts = [f"I² = {i2:.0f}%"]
+    if result.i2_ci is not None:
+        lo_ci, hi_ci = result.i2_ci
+        parts[0] += f" (95% CI {lo_ci:.0f}% to {hi_ci:.0f}%)"
+    parts[0] += ", in the Handbook band(s): " + "; ".join(bands) + "."
+    yi = np.asarray(result.yi)
+    n_pos, n_neg = int((yi > 0).sum()), int((yi < 0).sum())
+    if result.pi_low is not None:
+        crosses = result.pi_low < 0 < result.pi_high
+        parts.append(f"The prediction interval ({_num(result.pi_low)} to {_num(result.pi_high)}) "
+                     + ("crosses 0: in some settings the effect may go the other way." if crosses
+                        else "lies on one side of 0: the direction of effect is consistent."))
+        changes_direction, how = crosses, "the prediction interval crosses 0"
+    else:
+        changes_direction, how = n_pos > 0 and n_neg > 0, "study estimates lie on both sides of 0"
+        parts.append(f"No prediction interval (common-effect model); {n_pos} study estimates are above 0 and "
+                     f"{n_neg} below.")
+    if mcid is not None:
+        m = float(mcid)
+        if not math.isfinite(m) or m <= 0:
+            raise ValueError(f"mcid must be > 0, got {mcid!r}")
+        if result.pi_low is not None and result.pi_low <= -m and result.pi_high >= m:
+            parts.append(f"The prediction interval includes important effects in both directions (beyond ±{_num(m)}): "
+                         "a strong sign of important inconsistency. GRADE allows rating down two levels, but the "
+                         "kit's sources give no criterion for it; that is your call.")
+
+    if i2 >= 75:
+        level = "serious"
+        parts.append("Heterogeneity is considerable; if it is unexplained, GRADE 7 says rating down is appropriate"
+                     + (", particularly as " + how + "." if changes_direction else "."))
+    elif i2 >= 50:
+        if changes_direction:
+            level = "serious"
+            parts.append(f"Heterogeneity is substantial and {how}; if unexplained, GRADE 7 says rating down is "
+                         "appropriate.")
+        else:
+            level = "not serious"
+            parts.append("Heterogeneity is substantial but the effects agree in direction (large vs small effects "
+                         "only); borderline -- rate down if the differences in size would change decisions.")
+    else:
+        level = "not serious"
+        if result.i2_ci is not None and result.i2_ci[1] >= 75:
+            parts.append("But the I² CI reaches the 'considerable' band: with these data, important "
+                         "heterogeneity cannot be ruled out.")
+    parts.append("If a subgroup analysis or meta-regression explains the heterogeneity, do not rate down.")
+    return Suggestion("inconsistency", level, " ".join(parts), rule, _sources(*rule_ids, "HET-I2-05", "HET-I2-06"))
+
+
+def optimal_information_size(delta: float, sd: float, alpha: float = 0.05, power: float = 0.8) -> int:
+    """Optimal information size (OIS) for a continuous outcome: the total N of one adequately powered trial.
+
+    GRADE 6: "one can calculate the number of patients required for an
+    adequately powered individual trial (termed the 'optimal information
+    size' [OIS])". For two equal groups and a two-sided test of means, the
+    conventional normal-approximation sample size is
+
+    .. math:: n_{group} = \\left\\lceil \\frac{2\\,(z_{1-\\alpha/2} + z_{power})^2\\, sd^2}{\\delta^2} \\right\\rceil,
+              \\qquad OIS = 2\\, n_{group}
+
+    Choose ``delta`` with care: the KCE process book warns "not to base your
+    sample size on the RRR of minimally clinical importance" when judging
+    fragility (said of binary outcomes). Returns the total (both groups).
+
+    >>> optimal_information_size(delta=0.5, sd=1.0)
+    126
+    """
+    d, s = float(delta), float(sd)
+    if not math.isfinite(d) or d == 0:
+        raise ValueError(f"delta must be a non-zero finite difference, got {delta!r}")
+    if not math.isfinite(s) or s <= 0:
+        raise ValueError(f"sd must be > 0, got {sd!r}")
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must be between 0 and 1, got {alpha!r}")
+    if not 0 < power < 1:
+        raise ValueError(f"power must be between 0 and 1, got {power!r}")
+    z = stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power)
+    per_group = math.ceil(2 * z ** 2 * s ** 2 / d ** 2 - 1e-9)
+    return int(2 * per_group)
+
+
+def _worse(a: str, b: str) -> str:
+    return a if LEVELS[a] <= LEVELS[b] else b
+
+
+def suggest_imprecision(result: MetaAnalysis, mcid: float | None = None, direction: str | None = None,
+                        n_total: int | None = None, ois: int | None = None) -> Suggestion:
+    """Suggest a judgement for imprecision from the CI (against 0 and the MCID) and the optimal information size.
+
+    CI approach first (GRADE 34: the "approach that relies on thresholds and
+    confidence intervals (CI) of absolute effects as a primary criterion"),
+    with 0 as the threshold (minimally contextualised) and, if given, ±MCID:
+
+    * without ``mcid``: the CI includes 0 -> "serious"; otherwise "not serious";
+    * with ``mcid``: the CI includes 0 *and* crosses +MCID or -MCID ->
+      "very serious" (GRADE 34: "when a CI appreciably crosses the
+      threshold(s) of interest, one should consider rating down two or three
+      levels"); it includes 0 *or* crosses an MCID -> "serious" (KCE 5.5.1.2:
+      rate down "If the 95%CI upper or lower CI crosses the minimally
+      important difference (MID)"); neither -> "not serious".
+
+    Then the optimal information size (GRADE 6; KCE 5.5.4): if ``ois`` is
+    given, ``n_total`` must be too, and ``n_total < ois`` -> at least
+    "serious" (GRADE 34: far below the OIS, "consider rating down more than
+    one level"). Compute an OIS with :func:`optimal_information_size`; the kit
+    has no default OIS (the often-quoted "400 participants" could not be
+    verified in any stored source). ``direction`` only words the reason
+    (benefit/harm); the rule is symmetric.
+
+    With an MCID, a CI that includes 0 but lies wholly between -MCID and
+    +MCID shows that any effect is trivial; if your target of certainty is
+    "an important effect or not" (partially contextualised, GRADE 32),
+    "not serious" is then defensible -- the reason says so.
+
+    >>> from helpers.pooling import meta_analysis
+    >>> res = meta_analysis([0.1, 0.3, -0.1, 0.25], [0.04, 0.05, 0.03, 0.06])
+    >>> suggest_imprecision(res, mcid=0.5).level
+    'serious'
+    """
+    result = _check_result(result)
+    if direction is not None and direction not in ("higher_is_better", "lower_is_better"):
+        raise ValueError(f"direction must be 'higher_is_better' or 'lower_is_better', got {direction!r}")
+    lo, hi = float(result.ci_low), float(result.ci_high)
+    pct = f"{100 * result.level:g}%"
+    includes_null = lo <= 0 <= hi
+    parts = [f"The {pct} CI ({_num(lo)} to {_num(hi)}) " + ("includes" if includes_null else "excludes")
+             + " no effect (0)."]
+    rule_ids = ["IMP-08"]
+    if mcid is None:
+        level = "serious" if includes_null else "not serious"
+        rule = "CI includes 0 -> serious; else not serious (minimally contextualised, threshold = null)"
+        parts.append("No MCID given, so only the null was used as threshold. (If the outcome is an SMD and no MID "
+                     "is known, the KCE process book suggests rating down if the CI crosses 0.5 in either direction.)")
+        rule_ids.append("IMP-07")
+    else:
+        m = float(mcid)
+        if not math.isfinite(m) or m <= 0:
+            raise ValueError(f"mcid must be > 0 (its size), got {mcid!r}")
+        crosses_up = lo < m <= hi
+        crosses_down = lo <= -m < hi
+        crosses = crosses_up or crosses_down
+        if direction == "lower_is_better":
+            up_word, down_word = "important harm", "important benefit"
+        elif direction == "higher_is_better":
+            up_word, down_word = "important benefit", "important harm"
+        else:
+            up_word, down_word = "+MCID", "-MCID"
+        crossed = [w for w, c in ((down_word, crosses_down), (up_word, crosses_up)) if c]
+        if crosses:
+            parts.append(f"It crosses the MCID (±{_num(m)}) into {' and '.join(crossed)}.")
+        else:
+            parts.append(f"It does not cross the MCID (±{_num(m)}).")
+        if includes_null and crosses:
+            level = "very serious"
+            parts.append("It includes both no effect and important effects: GRADE 34 says to consider rating down "
+                         "two or three levels (the kit's scale stops at two; 'appreciably' crosses is a judgement).")
+            rule_ids += ["IMP-09"]
+        elif includes_null or crosses:
+            level = "serious"
+            rule_ids += ["IMP-06"]
+            if includes_null and not crosses:
+                parts.append("The whole CI is smaller than the MCID: if your target is 'an important effect or not' "
+                             "(partially contextualised, GRADE 32), this is precise enough and 'not serious' is "
+                             "defensible.")
+                rule_ids.append("CERT-03")
+        else:
+            level = "not serious"
+        rule = ("CI includes 0 and crosses ±MCID -> very serious; includes 0 or crosses ±MCID -> serious; "
+                "neither -> not serious")
+    if ois is not None:
+        if n_total is None:
+            raise ValueError("ois given without n_total: give the total number of participants in the meta-analysis")
+        n, o = int(n_total), int(ois)
+        if n <= 0 or o <= 0:
+            raise ValueError(f"n_total and ois must be positive counts, got n_total={n_total!r}, ois={ois!r}")
+        if n < o:
+            parts.append(f"The total sample ({n}) is below the optimal information size ({o}): consider rating down "
+                         "(GRADE 6 / KCE 5.5.4); if it is far below, GRADE 34 suggests considering more than one level.")
+            level = _worse(level, "serious")
+        else:
+            parts.append(f"The total sample ({n}) reaches the optimal information size ({o}).")
+        rule += "; n_total < OIS -> at least serious"
+        rule_ids += ["IMP-02", "OIS-01", "OIS-02", "IMP-10"]
+    elif n_total is not None:
+        if int(n_total) <= 0:
+            raise ValueError(f"n_total must be a positive count, got {n_total!r}")
+        parts.append(f"Total sample {int(n_total)}; no OIS given, so it was not checked -- compute one with "
+                     "optimal_information_size(delta, sd).")
+    else:
+        parts.append("The optimal information size was not checked (give n_total and ois).")
+    return Suggestion("imprecision", level, " ".join(parts), rule, _sources(*dict.fromkeys(rule_ids)))
+
+
+def suggest_publication_bias(yi, vi, alpha: float = 0.05) -> Suggestion:
+    """Suggest a judgement for publication bias from Egger's test -- only when there are at least 10 studies.
+
+    Rule of thumb: "tests for funnel plot asymmetry should be used only when
+    there are at least 10 studies included in the meta-analysis, because
+    when there are fewer studies the power of the tests is low" (Cochrane
+    Handbook ch13, reporting Sterne et al. 2011; SECONDARY SOURCE: the kit's
+    research saw this text only as a quotation). So:
+
+    * k < 10 -> no suggestion: "not assessable: fewer than 10 studies";
+    * k >= 10 -> :func:`helpers.bias.egger_test`; p < ``alpha`` -> "serious"
+      (asymmetry), else "not serious".
+
+    ``alpha`` = 0.05 is the conventional significance level, not a rule from
+    the kit's sources. Asymmetry is not proof of publication bias (small-study
+    effects have other causes; on log odds ratios Egger's test gives false
+    positives, Handbook 5.1 10.4.3), and GRADE 5 notes that all such methods
+    "have substantial limitations" and to "suspect publication bias when
+    available evidence comes from a number of small studies, most of which
+    have been commercially funded" -- a non-significant test rules out nothing.
+
+    >>> suggest_publication_bias([0.1, 0.3, 0.5], [0.01, 0.02, 0.03]).level is None
+    True
+    """
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must be between 0 and 1, got {alpha!r}")
+    _, y, v = _inputs(yi, vi, None)
+    k = y.size
+    rule = "k < 10 -> not assessable; k >= 10 -> Egger's test, p < alpha -> serious, else not serious"
+    if k < 10:
+        return Suggestion("publication_bias", None,
+                          f"Not assessable: fewer than 10 studies (k = {k}); funnel-plot tests have too little power. "
+                          "Judge from how the evidence was found instead: many small, commercially funded studies "
+                          "are a warning sign (GRADE 5).",
+                          rule, _sources("PB-01", "PB-02"))
+    eg = egger_test(y, v)
+    text = f"Egger's test with k = {k}: intercept {eg.intercept:.2f}, t({eg.df}) = {eg.t:.2f}, p = {eg.pvalue:.3f}. "
+    if eg.pvalue < alpha:
+        level = "serious"
+        text += ("The funnel plot is asymmetric: smaller studies report different effects. This may be publication "
+                 "bias, but also heterogeneity, poorer small trials or chance; check with a funnel plot and "
+                 "trim-and-fill before rating down.")
+    else:
+        level = "not serious"
+        text += ("No evidence of asymmetry; this does not rule publication bias out (the tests have substantial "
+                 "limitations, GRADE 5).")
+    return Suggestion("publication_bias", level, text, rule, _sources("PB-01", "PB-03", "PB-02", "PB-04"))
+
+
+# --------------------------------------------------------------------------- summary of findings
+
+RATIO_MEASURES = ("RR", "OR", "HR")
+DIFFERENCE_MEASURES = ("SMD", "MD")
+SOF_COLUMNS = ("outcome", "participants (studies)", "certainty", "relative effect", "absolute effect",
+               "comments", "footnotes")
+
+
+@dataclass(frozen=True)
+class SoFRow:
+    """One outcome of a Summary of Findings table.
+
+    ``assessment`` (a :class:`GradeAssessment`) names the outcome and its
+    certainty. The effect comes from ``result`` (a MetaAnalysis) or from
+    ``estimate``/``ci_low``/``ci_high``; ratio measures ("RR", "OR", "HR")
+    are given on the log scale, as the kit computes them. ``control_risk``
+    (a proportion) adds the absolute effect per 1000 for RR and OR.
+    ``studies`` defaults to ``result.k``; ``participants`` is the total N.
+    """
+
+    assessment: GradeAssessment
+    result: MetaAnalysis | None = None
+    measure: str = "SMD"
+    participants: int | None = None
+    studies: int | None = None
+    estimate: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    unit: str = ""
+    control_risk: float | None = None
+    comments: str = ""
+    decimals: int = 2
+
+
+def _diff_text(x: float, decimals: int) -> tuple[str, str]:
+    text = _num(abs(x), decimals)
+    if float(text) == 0:
+        return text, ""
+    return text, "higher" if x > 0 else "lower"
+
+
+def _difference_effect(measure, est, lo, hi, unit, decimals) -> str:
+    e, ew = _diff_text(est, decimals)
+    (a, aw), (b, bw) = _diff_text(lo, decimals), _diff_text(hi, decimals)
+    u = f" {unit}" if unit else ""
+    head = f"{measure} {e}{u} {ew}".rstrip() if ew else f"{measure} {e}{u}"
+    return f"{head} ({a} {aw} to {b} {bw})".replace("  ", " ").replace(" )", ")")
+
+
+def _per_1000(measure: str, ratio: float, cr: float) -> float:
+    if measure == "RR":
+        return 1000 * cr * (ratio - 1)
+    return 1000 * (ratio * cr / (1 - cr + ratio * cr) - cr)  # OR
+
+
+def _count_text(d: float) -> str:
+    n = int(round(abs(d)))
+    return f"{n} {'fewer' if d < 0 else 'more'}" if n else "0 fewer"
+
+
+def _row_effects(row: SoFRow) -> tuple[str, str, int | None, float]:
+    if row.result is not None:
+        res = _check_result(row.result)
+        est, lo, hi, level, k = res.estimate, res.ci_low, res.ci_high, res.level, res.k
+    else:
+        if row.estimate is None or row.ci_low is None or row.ci_high is None:
+            raise ValueError(f"{row.assessment.outcome}: give a result, or estimate, ci_low and ci_high")
+        est, lo, hi, level, k = float(row.estimate), float(row.ci_low), float(row.ci_high), 0.95, None
+    if not (math.isfinite(est) and math.isfinite(lo) and math.isfinite(hi)) or not lo <= est <= hi:
+        raise ValueError(f"{row.assessment.outcome}: estimate and CI must be finite with ci_low <= estimate <= ci_high")
+    measure = row.measure
+    if measure in DIFFERENCE_MEASURES:
+        relative = "\u2013"
+        absolute = _difference_effect(measure, est, lo, hi, row.unit, row.decimals)
+    elif measure in RATIO_MEASURES:
+        r, rl, rh = math.exp(est), math.exp(lo), math.exp(hi)
+        d = row.decimals
+        relative = f"{measure} {r:.{d}f} ({rl:.{d}f} to {rh:.{d}f})"
+        absolute = "\u2013"
+        if row.control_risk is not None:
+            cr = float(row.control_risk)
+            if not 0 < cr < 1:
+                raise ValueError(f"{row.assessment.outcome}: control_risk must be a proportion between 0 and 1")
+            if measure == "HR":
+                raise ValueError(f"{row.assessment.outcome}: an absolute effect from a hazard ratio needs a time "
+                                 "point; leave control_risk out for HR")
+            a, b, c = (_per_1000(measure, x, cr) for x in (r, rl, rh))
+            absolute = f"{_count_text(a)} per 1000 (from {_count_text(b)} to {_count_text(c)})"
+    else:
+        raise ValueError(f"measure must be one of {DIFFERENCE_MEASURES + RATIO_MEASURES}, got {measure!r}")
+    if level != 0.95:
+        absolute += f" [{100 * level:g}% CI]" if measure in DIFFERENCE_MEASURES else ""
+        relative += f" [{100 * level:g}% CI]" if measure in RATIO_MEASURES else ""
+    return relative, absolute, k, level
+
+
+def _letters():
+    i = 0
+    while True:
+        n, s = i, ""
+        while True:
+            s = chr(ord("a") + n % 26) + s
+            n = n // 26 - 1
+            if n < 0:
+                break
+        yield s
+        i += 1
+
+
+def summary_of_findings(rows: Iterable[SoFRow | Mapping]) -> pd.DataFrame:
+    """A GRADEpro-style Summary of Findings table, one row per outcome.
+
+    ``rows``: :class:`SoFRow` objects, or mappings with the same keys.
+    Columns: outcome; participants (studies), e.g. "1265 (5 RCTs)";
+    certainty, e.g. "⊕⊕◯◯ Low a,b" with footnote letters; relative effect
+    (ratio measures, e.g. "RR 0.49 (0.34 to 0.70)"); absolute effect (e.g.
+    "SMD 0.18 higher (0.07 higher to 0.29 higher)", or per 1000 for a ratio
+    with a control risk); comments; footnotes (the lettered texts of that
+    row). Identical footnotes share a letter; ``df.attrs["footnotes"]`` maps
+    every letter to its text.
+
+    >>> a = GradeAssessment("Self-efficacy", judgements={"risk_of_bias": ("serious", "no blinding"),
+    ...     "inconsistency": "not serious", "indirectness": "not serious",
+    ...     "imprecision": "not serious", "publication_bias": "not serious"})
+    >>> sof = summary_of_findings([SoFRow(a, measure="SMD", estimate=0.18, ci_low=0.07, ci_high=0.29,
+    ...                                   participants=1265, studies=5)])
+    >>> sof.loc[0, "participants (studies)"], sof.loc[0, "certainty"], sof.loc[0, "absolute effect"]
+    ('1265 (5 RCTs)', '⊕⊕⊕◯ Moderate a', 'SMD 0.18 higher (0.07 higher to 0.29 higher)')
+    """
+    letters, notes = _letters(), {}
+    records = []
+    for raw in rows:
+        if isinstance(raw, SoFRow):
+            row = raw
+        else:
+            raw = dict(raw)
+            unknown = sorted(set(raw) - set(SoFRow.__dataclass_fields__))
+            if unknown:
+                raise ValueError(f"unknown key(s) {unknown} in a Summary of Findings row; allowed: "
+                                 f"{list(SoFRow.__dataclass_fields__)}")
+            if "assessment" not in raw:
+                raise ValueError("each Summary of Findings row needs an 'assessment' (a GradeAssessment)")
+            row = SoFRow(**raw)
+        if not isinstance(row.assessment, GradeAssessment):
+            raise ValueError(f"each row needs a GradeAssessment, got {type(row.assessment).__name__}")
+        relative, absolute, k, _ = _row_effects(row)
+        studies = row.studies if row.studies is not None else k
+        if studies is None:
+            raise ValueError(f"{row.assessment.outcome}: give the number of studies (studies=)")
+        design = row.assessment.study_design
+        noun = ("RCT" if design == "RCT" else "observational study") if studies == 1 else \
+               ("RCTs" if design == "RCT" else "observational studies")
+        people = "not reported" if row.participants is None else str(int(row.participants))
+        row_letters, row_notes = [], []
+        for text in row.assessment.footnotes:
+            if text not in notes.values():
+                notes[next(letters)] = text
+            letter = next(key for key, value in notes.items() if value == text)
+            row_letters.append(letter)
+            row_notes.append(f"{letter}. {text}")
+        a = row.assessment
+        certainty = f"{a.symbol} {a.certainty.capitalize()}" + (" " + ",".join(row_letters) if row_letters else "")
+        records.append({"outcome": a.outcome, "participants (studies)": f"{people} ({int(studies)} {noun})",
+                        "certainty": certainty, "relative effect": relative, "absolute effect": absolute,
+                        "comments": row.comments, "footnotes": " ".join(row_notes)})
+    if not records:
+        raise ValueError("no rows given: a Summary of Findings table needs at least one outcome")
+    table = pd.DataFrame(records, columns=list(SOF_COLUMNS))
+    table.attrs["footnotes"] = dict(notes)
+    return table
+
+
+def _footer(df: pd.DataFrame) -> list[str]:
+    notes = df.attrs.get("footnotes", {})
+    lines = [f"{letter}. {text}" for letter, text in notes.items()]
+    lines.append("GRADE certainty: \u2295\u2295\u2295\u2295 high, \u2295\u2295\u2295\u25ef moderate, "
+                 "\u2295\u2295\u25ef\u25ef low, \u2295\u25ef\u25ef\u25ef very low.")
+    return lines
+
+
+def sof_styler(df: pd.DataFrame):
+    """A pandas ``Styler`` for a :func:`summary_of_findings` table, with the footnotes below it.
+
+    Needs jinja2 (imported here, not at module import). The footnotes column
+    is hidden and its texts are shown as a caption under the table.
+
+    >>> a = GradeAssessment("Pain", judgements={d: "not serious" for d in DOMAINS})
+    >>> sty = sof_styler(summary_of_findings([{"assessment": a, "measure": "MD", "estimate": -1.0,
+    ...                                        "ci_low": -2.0, "ci_high": -0.1, "studies": 3}]))
+    >>> "Summary of findings" in sty.to_html()
+    True
+    """
+    try:
+        import jinja2  # noqa: F401  (pandas' Styler needs it)
+    except ImportError as err:  # pragma: no cover - depends on the environment
+        raise ImportError("sof_styler needs jinja2 (pip install jinja2); export_sof writes plain HTML without it") from err
+    import html
+    shown = df.drop(columns=["footnotes"], errors="ignore")
+    caption = "<b>Summary of findings</b><br>" + "<br>".join(html.escape(line) for line in _footer(df))
+    return (shown.style.hide(axis="index").set_caption(caption)
+            .set_table_styles([
+                {"selector": "caption", "props": "caption-side: bottom; text-align: left; font-size: 0.9em;"},
+                {"selector": "th", "props": "text-align: left; background-color: #f0f0f0; padding: 4px 8px;"},
+                {"selector": "td", "props": "text-align: left; vertical-align: top; padding: 4px 8px;"},
+            ]))
+
+
+def export_sof(df: pd.DataFrame, path_csv=None, path_html=None) -> list[Path]:
+    """Write a Summary of Findings table to CSV (with its footnotes column) and/or HTML (footnotes below).
+
+    HTML uses :func:`sof_styler` when jinja2 is installed, plain pandas HTML
+    otherwise. Returns the paths written.
+
+    >>> import tempfile, pathlib
+    >>> a = GradeAssessment("Pain", judgements={d: "not serious" for d in DOMAINS})
+    >>> sof = summary_of_findings([SoFRow(a, measure="MD", estimate=-1.0, ci_low=-2.0, ci_high=-0.1, studies=3)])
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     written = export_sof(sof, pathlib.Path(tmp) / "sof.csv", pathlib.Path(tmp) / "sof.html")
+    ...     [p.name for p in written]
+    ['sof.csv', 'sof.html']
+    """
+    if path_csv is None and path_html is None:
+        raise ValueError("give path_csv and/or path_html")
+    written = []
+    if path_csv is not None:
+        path_csv = Path(path_csv)
+        df.to_csv(path_csv, index=False)
+        written.append(path_csv)
+    if path_html is not None:
+        path_html = Path(path_html)
+        try:
+            body = sof_styler(df).to_html()
+        except ImportError:  # pragma: no cover - depends on the environment
+            import html
+            body = (df.drop(columns=["footnotes"], errors="ignore").to_html(index=False)
+                    + "<p>" + "<br>".join(html.escape(line) for line in _footer(df)) + "</p>")
+        path_html.write_text("<!DOCTYPE html>\n<meta charset='utf-8'>\n" + body, encoding="utf-8")
+        written.append(path_html)
+    return written

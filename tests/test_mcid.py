@@ -1,0 +1,332 @@
+"""helpers.mcid: MCID verdicts, re-expression, predictive probabilities, and the provenance of shipped thresholds."""
+
+import math
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+
+from helpers.mcid import (CATEGORIES, THRESHOLD_COLUMNS, THRESHOLDS_CSV, ZONES, Threshold, compare_to_mcid, distribution_mcid,
+                          interpret_result, load_thresholds, md_to_smd, prob_exceeds_mcid, smd_to_units,
+                          threshold_for)
+from helpers.pooling import meta_analysis
+
+
+@pytest.fixture(scope="module")
+def smd_fit(reference):
+    d = reference["normand_SMD"]
+    return meta_analysis(d["yi"], d["vi"], method="REML")
+
+
+# --------------------------------------------------------------------------- categories
+
+HIB, LIB = "higher_is_better", "lower_is_better"
+
+# (estimate, ci_low, ci_high, direction, category, side) with MCID = 1: every category, at its boundaries
+CASES = [
+    (1.5, 1.0, 2.0, HIB, "clearly important", "benefit"),        # lower limit exactly at the MCID
+    (1.5, 0.999, 2.0, HIB, "possibly important", "benefit"),     # lower limit just below it
+    (1.0, 0.5, 1.5, HIB, "possibly important", "benefit"),       # estimate exactly at the MCID
+    (0.999, 0.5, 1.5, HIB, "inconclusive", None),                # estimate just below it
+    (0.0, -0.999, 0.999, HIB, "clearly not important", None),    # whole CI strictly inside (-1, 1)
+    (0.0, -1.0, 0.5, HIB, "inconclusive", None),                 # CI reaches important harm
+    (0.2, -0.5, 1.0, HIB, "inconclusive", None),                 # CI reaches important benefit
+    (0.5, 0.1, 1.2, HIB, "inconclusive", None),                  # significant, trivial estimate, CI to important
+    (-1.5, -2.0, -1.0, HIB, "clearly important", "harm"),
+    (-1.5, -2.0, -0.5, HIB, "possibly important", "harm"),
+    (1.5, -3.0, 3.0, HIB, "possibly important", "benefit"),      # CI through all three zones
+    (-1.5, -2.0, -1.0, LIB, "clearly important", "benefit"),
+    (1.5, 1.0, 2.0, LIB, "clearly important", "harm"),
+    (-1.2, -2.0, 0.3, LIB, "possibly important", "benefit"),
+    (0.3, -0.2, 0.9, LIB, "clearly not important", None),
+]
+
+
+@pytest.mark.parametrize("est, lo, hi, direction, category, side", CASES)
+def test_every_category_at_its_boundaries(est, lo, hi, direction, category, side):
+    c = compare_to_mcid(est, lo, hi, mcid=1.0, direction=direction)
+    assert (c.category, c.side) == (category, side)
+    assert c.category in CATEGORIES
+    assert f"Verdict: {category}" in c.reasoning
+
+
+def test_flags_and_zones():
+    c = compare_to_mcid(1.5, 1.0, 2.0, 1.0, HIB)
+    assert c.point_estimate_reaches_mcid and c.ci_excludes_mcid and c.statistically_significant
+    assert c.ci_zones == ("important benefit",)
+    c = compare_to_mcid(0.5, 0.0, 1.2, 1.0, HIB)  # a CI touching 0 is not significant
+    assert not c.statistically_significant and not c.point_estimate_reaches_mcid and not c.ci_excludes_mcid
+    assert c.ci_zones == ("trivial", "important benefit")
+    c = compare_to_mcid(1.5, -3.0, 3.0, 1.0, HIB)
+    assert c.ci_zones == ZONES and "both directions" in c.reasoning
+
+
+def test_reasoning_states_the_numbers_in_plain_english():
+    c = compare_to_mcid(0.45, 0.2, 0.7, mcid=0.5, direction=HIB, unit="points")
+    text = str(c)
+    for piece in ("0.45", "0.2 to 0.7", "MCID of 0.5", "+0.5 or above", "-0.5 or below", "statistically significant",
+                  "inconclusive"):
+        assert piece in text, piece
+    c = compare_to_mcid(-3.0, -6.0, -0.5, mcid=15, direction=LIB)
+    assert "-15 or below are important benefits" in c.reasoning and "lower values mean benefit" in c.reasoning
+    assert c.category == "clearly not important" and c.statistically_significant
+
+
+def test_prediction_interval_is_read_too():
+    c = compare_to_mcid(0.26, 0.1, 0.42, mcid=0.5, direction=HIB, pi_low=-0.6, pi_high=0.9)
+    assert c.category == "clearly not important"
+    assert c.pi_zones == ZONES and "prediction interval (-0.6 to 0.9)" in c.prediction
+    assert "in some settings the effect may be important" in c.prediction
+    narrow = compare_to_mcid(0.26, 0.1, 0.42, mcid=0.5, direction=HIB, pi_low=0.0, pi_high=0.45)
+    assert narrow.pi_zones == ("trivial",) and "similar in new settings" in narrow.prediction
+    assert compare_to_mcid(0.26, 0.1, 0.42, mcid=0.5, direction=HIB).prediction is None
+
+
+finite = st.floats(-10, 10, allow_nan=False)
+
+
+@settings(max_examples=150, deadline=None)
+@given(finite, finite, finite, st.floats(0.01, 5), st.sampled_from([HIB, LIB]))
+def test_harm_and_benefit_are_symmetric(a, b, c, mcid, direction):
+    lo, est, hi = sorted((a, b, c))
+    other = LIB if direction == HIB else HIB
+    x = compare_to_mcid(est, lo, hi, mcid, direction)
+    flipped = compare_to_mcid(-est, -hi, -lo, mcid, other)  # same evidence, other sign convention
+    assert (flipped.category, flipped.side) == (x.category, x.side)
+    assert flipped.ci_zones == x.ci_zones and flipped.statistically_significant == x.statistically_significant
+    mirrored = compare_to_mcid(-est, -hi, -lo, mcid, direction)  # the mirror image: benefit <-> harm
+    assert mirrored.category == x.category
+    assert mirrored.side == {"benefit": "harm", "harm": "benefit", None: None}[x.side]
+
+
+@settings(max_examples=150, deadline=None)
+@given(finite, finite, finite, st.floats(0.01, 5), st.sampled_from([HIB, LIB]))
+def test_categories_agree_with_the_zones(a, b, c, mcid, direction):
+    lo, est, hi = sorted((a, b, c))
+    x = compare_to_mcid(est, lo, hi, mcid, direction)
+    assert (x.category == "clearly important") == (x.ci_excludes_mcid and x.ci_zones != ("trivial",))
+    assert (x.category == "clearly not important") == (x.ci_zones == ("trivial",))
+    assert (x.category == "possibly important") == (x.point_estimate_reaches_mcid and not x.ci_excludes_mcid)
+    assert x.statistically_significant == (lo > 0 or hi < 0)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(mcid=0), "mcid must be > 0"),
+    (dict(mcid=-1), "mcid must be > 0"),
+    (dict(direction="up"), "direction must be one of"),
+    (dict(ci_low=0.9, ci_high=0.1), "ci_low"),
+    (dict(estimate=2.0), "inside its confidence interval"),
+    (dict(estimate=float("nan")), "finite"),
+    (dict(pi_low=0.0), "both pi_low and pi_high"),
+    (dict(level=95), "level"),
+])
+def test_bad_input_is_a_clear_value_error(kwargs, message):
+    args = dict(estimate=0.5, ci_low=0.1, ci_high=0.9, mcid=0.5, direction=HIB) | kwargs
+    with pytest.raises(ValueError, match=message):
+        compare_to_mcid(**args)
+
+
+def test_interpret_result_uses_the_fit(smd_fit):
+    c = interpret_result(smd_fit, mcid=0.5, direction=LIB)
+    assert (c.estimate, c.ci_low, c.ci_high) == (smd_fit.estimate, smd_fit.ci_low, smd_fit.ci_high)
+    assert (c.pi_low, c.pi_high) == (smd_fit.pi_low, smd_fit.pi_high)
+    # SMD -0.54 (-1.14 to 0.07): reaches the MCID of 0.5 in the beneficial direction, CI crosses it and 0
+    assert c.category == "possibly important" and c.side == "benefit" and not c.statistically_significant
+    with pytest.raises(ValueError, match="MetaAnalysis"):
+        interpret_result((0.1, 0.0, 0.2), 0.5, HIB)
+    with pytest.raises(ValueError, match="direction is required"):
+        interpret_result(smd_fit, 0.5)
+
+
+def test_interpret_result_accepts_a_published_threshold(smd_fit):
+    t = threshold_for("HRQL (any instrument)")
+    assert t.unit == "SD" and t.value == 0.5
+    with pytest.raises(ValueError, match="either direction"):
+        interpret_result(smd_fit, t)
+    assert interpret_result(smd_fit, t, direction=LIB).mcid == 0.5
+    pct = threshold_for("Pain NRS", source="Farrar", unit="percent")
+    with pytest.raises(ValueError, match="percentage"):
+        interpret_result(smd_fit, pct)
+    pts = threshold_for("RMDQ", method="consensus", unit="points")
+    assert interpret_result(smd_fit, pts).direction == LIB  # the threshold's own direction
+
+
+# --------------------------------------------------------------------------- re-expression
+
+@settings(max_examples=200, deadline=None)
+@given(st.floats(-1e3, 1e3, allow_nan=False), st.floats(1e-3, 1e3))
+def test_smd_to_units_inverts_md_to_smd(md, sd):
+    assert math.isclose(smd_to_units(md_to_smd(md, sd), sd), md, rel_tol=1e-12, abs_tol=1e-12)
+    assert math.isclose(md_to_smd(smd_to_units(md, sd), sd), md, rel_tol=1e-12, abs_tol=1e-12)
+
+
+def test_re_expression_is_vectorised_and_validated():
+    out = smd_to_units(np.array([0.2, 0.5, 0.8]), 10.0)
+    assert isinstance(out, np.ndarray) and np.allclose(out, [2, 5, 8])
+    assert np.allclose(md_to_smd([5.5, 11.0], [11.0, 22.0]), [0.5, 0.5])
+    assert isinstance(smd_to_units(0.5, 2), float)
+    for bad in (0, -1, float("nan"), [1.0, 0.0]):
+        with pytest.raises(ValueError, match="reference_sd must be > 0"):
+            smd_to_units(0.5, bad)
+    with pytest.raises(ValueError, match="finite"):
+        md_to_smd(float("inf"), 1.0)
+
+
+# --------------------------------------------------------------------------- predictive probability
+
+def test_prob_exceeds_mcid_matches_a_direct_scipy_computation(smd_fit):
+    res, m = smd_fit, 0.5
+    scale = math.sqrt(res.se_wald ** 2 + res.tau2)
+    t = stats.t(res.k - 2, loc=res.estimate, scale=scale)
+    p = prob_exceeds_mcid(res, m, LIB)                       # lower is better: benefit is theta <= -m
+    assert math.isclose(p.p_benefit, t.cdf(-m), rel_tol=1e-10)
+    assert math.isclose(p.p_harm, t.sf(m), rel_tol=1e-10)
+    assert math.isclose(p.p_benefit + p.p_trivial + p.p_harm, 1.0)
+    q = prob_exceeds_mcid(res, m, HIB, df="normal")
+    n = stats.norm(res.estimate, scale)
+    assert math.isclose(q.p_benefit, n.sf(m), rel_tol=1e-10) and math.isclose(q.p_harm, n.cdf(-m), rel_tol=1e-10)
+    r = prob_exceeds_mcid(res, m, HIB, df=4)
+    assert math.isclose(r.p_benefit, stats.t(4, res.estimate, scale).sf(m), rel_tol=1e-10)
+
+
+def test_prob_exceeds_mcid_agrees_with_the_hts_prediction_interval(reference):
+    d = reference["normand_SMD"]
+    res = meta_analysis(d["yi"], d["vi"], pi_method="hts")
+    p = prob_exceeds_mcid(res, mcid=res.pi_high, direction=HIB)  # P(theta_new >= upper PI limit) = 2.5%
+    assert math.isclose(p.p_benefit, 0.025, rel_tol=1e-8)
+
+
+@settings(max_examples=60, deadline=None)
+@given(mcids=st.lists(st.floats(0.01, 3), min_size=2, max_size=6, unique=True),
+       direction=st.sampled_from([HIB, LIB]), df=st.sampled_from(["k-2", "normal"]))
+def test_prob_exceeds_mcid_decreases_as_the_mcid_grows(smd_fit, mcids, direction, df):
+    probs = [prob_exceeds_mcid(smd_fit, m, direction, df=df) for m in sorted(mcids)]
+    assert all(a.p_benefit >= b.p_benefit for a, b in zip(probs, probs[1:]))
+    assert all(a.p_harm >= b.p_harm for a, b in zip(probs, probs[1:]))
+
+
+def test_prob_exceeds_mcid_refuses_what_it_cannot_do(reference, smd_fit):
+    d = reference["normand_SMD"]
+    with pytest.raises(ValueError, match="common-effect"):
+        prob_exceeds_mcid(meta_analysis(d["yi"], d["vi"], method="FE"), 0.5, HIB)
+    with pytest.raises(ValueError, match="at least 3 studies"):
+        prob_exceeds_mcid(meta_analysis(d["yi"][:2], d["vi"][:2]), 0.5, HIB)
+    with pytest.raises(ValueError, match="df must be"):
+        prob_exceeds_mcid(smd_fit, 0.5, HIB, df="k-1")
+    with pytest.raises(ValueError, match="df must be positive"):
+        prob_exceeds_mcid(smd_fit, 0.5, HIB, df=0)
+    with pytest.raises(ValueError, match="mcid must be > 0"):
+        prob_exceeds_mcid(smd_fit, -0.5, HIB)
+    assert "important benefit with probability" in str(prob_exceeds_mcid(smd_fit, 0.5, HIB))
+
+
+# --------------------------------------------------------------------------- distribution-based
+
+def test_distribution_mcid_half_sd_and_sem():
+    d = distribution_mcid(12.0)
+    assert d.half_sd == 6.0 and d.sem is None and "anchor-based" in d.caveats
+    d = distribution_mcid(10.0, reliability=0.75)
+    assert math.isclose(d.sem, 10 * math.sqrt(0.25))
+    v = distribution_mcid(np.array([2.0, 4.0]), reliability=np.array([0.84, 0.91]))
+    assert np.allclose(v.half_sd, [1, 2]) and np.allclose(v.sem, [0.8, 1.2])
+    for bad in (0.0, 1.0, -0.2, 1.5):
+        with pytest.raises(ValueError, match="reliability"):
+            distribution_mcid(10.0, bad)
+    with pytest.raises(ValueError, match="reference_sd must be > 0"):
+        distribution_mcid(0.0)
+
+
+# --------------------------------------------------------------------------- shipped thresholds
+
+def _number_appears(value: float, quote: str) -> bool:
+    words = {1.0: ["one"], 2.0: ["two"], 0.5: ["half"]}
+    forms = {f"{value:g}", f"{value:.1f}", f"{value:.2f}", f"{value:.3f}"}
+    if any(re.search(rf"(?<![\d.]){re.escape(f)}(?!\d|\.\d)", quote) for f in forms):
+        return True
+    return any(w in quote.lower() for w in words.get(value, []))
+
+
+def test_shipped_thresholds_carry_their_provenance():
+    table = load_thresholds()
+    assert list(table.columns[:len(THRESHOLD_COLUMNS)]) == list(THRESHOLD_COLUMNS)
+    assert len(table) >= 40
+    for col in ("source", "location", "quote", "doi_or_url"):
+        assert table[col].str.len().gt(0).all(), col
+    assert (table["threshold"] > 0).all()
+    assert set(table["unit"]) <= {"points", "percent", "SD"}
+    assert set(table["direction"]) <= {"lower_is_better", "higher_is_better", "either"}
+    # honesty rule: every shipped number is written in its own quote
+    for row in table.itertuples():
+        assert _number_appears(row.threshold, row.quote), (row.scale, row.threshold, row.quote)
+    # the numbers only seen in a secondary source are flagged as such
+    immpact = table[table["source"].str.contains("IMMPACT")]
+    assert len(immpact) == 3 and immpact["secondary"].all()
+    assert not table.loc[table["source"].str.startswith("Farrar"), "secondary"].any()
+
+
+def test_shipped_thresholds_leave_out_what_could_not_be_verified():
+    table = load_thresholds()
+    assert not table["scale"].str.contains("Self-Efficacy Scale|Recovery Assessment|Herth|Empowerment").any()
+    assert not ((table["scale"] == "HAQ-DI") & (table["threshold"] == 0.22)).any()  # quoted often, not found
+
+
+def _write(tmp_path, table):
+    path = tmp_path / "thresholds.csv"
+    table.to_csv(path, index=False)
+    return path
+
+
+def test_load_thresholds_rejects_a_row_without_source(tmp_path):
+    table = pd.read_csv(THRESHOLDS_CSV, dtype=str, keep_default_na=False)
+    table.loc[3, "source"] = ""
+    with pytest.raises(ValueError, match=r"line 5 .*source is empty"):
+        load_thresholds(_write(tmp_path, table))
+
+
+@pytest.mark.parametrize("column, value, message", [
+    ("quote", "  ", "quote is empty"),
+    ("location", "", "location is empty"),
+    ("threshold", "10-20", "threshold must be one number"),
+    ("threshold", "0", "threshold must be > 0"),
+    ("unit", "mm", "unit must be one of"),
+    ("direction", "decrease (improvement)", "direction must be one of"),
+    ("read_or_derived", "guessed", "read_or_derived must be one of"),
+])
+def test_load_thresholds_validates_every_field(tmp_path, column, value, message):
+    table = pd.read_csv(THRESHOLDS_CSV, dtype=str, keep_default_na=False)
+    table.loc[0, column] = value
+    with pytest.raises(ValueError, match=message):
+        load_thresholds(_write(tmp_path, table))
+
+
+def test_load_thresholds_missing_file_or_column(tmp_path):
+    with pytest.raises(ValueError, match="not found"):
+        load_thresholds(tmp_path / "nope.csv")
+    table = pd.read_csv(THRESHOLDS_CSV, dtype=str).drop(columns=["quote"])
+    with pytest.raises(ValueError, match="missing column"):
+        load_thresholds(_write(tmp_path, table))
+
+
+def test_threshold_for_looks_one_up_or_explains():
+    t = threshold_for("QPR-15", population="between-group")
+    assert isinstance(t, Threshold) and t.value == 4.0 and t.direction == HIB
+    assert "between-group MID of 4 points" in t.quote and "Psychosis" in t.cite()
+    with pytest.raises(ValueError, match="2 MCIDs match 'QPR-15'"):
+        threshold_for("QPR-15")
+    assert threshold_for("Pain NRS", source="Salaffi", unit="points", text="much better").value == 2.0
+    assert threshold_for("Pain NRS", source="Salaffi", unit="points", text="slightly better").value == 1.0
+    with pytest.raises(ValueError, match=r"(?s)11 MCIDs match 'Pain NRS'.*Farrar"):
+        threshold_for("Pain NRS")
+    with pytest.raises(ValueError, match=r"Available scales: .*PSEQ.*RMDQ"):
+        threshold_for("Herth Hope Index")
+    with pytest.raises(ValueError, match="no row matches the filters"):
+        threshold_for("ODI", source="Farrar")
+    with pytest.raises(ValueError, match="unit must be one of"):
+        threshold_for("ODI", unit="mm")
+    assert threshold_for("HAQ").value == 0.375  # substring match when nothing matches exactly
+    secondary = threshold_for("BPI interference")
+    assert secondary.secondary and "SECONDARY SOURCE" in str(secondary)
