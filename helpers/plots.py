@@ -71,8 +71,10 @@ def _figure_and_axes(ax: Axes | None, figsize: tuple[float, float], *, fill: boo
 
 
 def _p_text(p: float) -> str:
-    """P as RevMan prints it."""
-    return "P < 0.00001" if p < 1e-5 else f"P = {p:.2f}" if p >= 0.01 else f"P = {p:.2g}"
+    """P as RevMan prints it, with two significant digits below 0.1 so that 0.048 does not read as 0.05."""
+    if p < 1e-5:
+        return "P < 0.00001"
+    return f"P = {p:.{max(2, 1 - int(np.floor(np.log10(p))))}f}"
 
 
 def _num(x: float, decimals: int) -> str:
@@ -141,7 +143,8 @@ class _Column:
 def _heterogeneity(fit: MetaAnalysis) -> str:
     if fit.k == 1:
         return "Heterogeneity: not applicable (one study)"
-    tau2 = f"Tau² ({fit.method}) = {_small_positive(fit.tau2)}; " if fit.is_random else ""
+    source = "given" if fit.tau2_fixed else fit.method
+    tau2 = f"Tau² ({source}) = {_small_positive(fit.tau2)}; " if fit.is_random else ""
     return f"Heterogeneity: {tau2}Chi² = {fit.q:.2f}, df = {fit.q_df} ({_p_text(fit.q_pvalue)}); I² = {fit.i2:.0f}%"
 
 
@@ -162,7 +165,7 @@ def _as_subgroups(result, subgroups) -> tuple[MetaAnalysis, SubgroupAnalysis | N
     if subgroups is None:
         return result, None
     sg = subgroup_analysis(result.yi, result.vi, subgroups, method=result.method, ci_method=result.ci_method,
-                           level=result.level, labels=result.labels)
+                           level=result.level, labels=result.labels, conventions=result.conventions)
     # keep the caller's overall fit: subgroup_analysis cannot repeat its pi_method
     return result, replace(sg, overall=result)
 
@@ -297,23 +300,48 @@ def _axis_ticks(extent: np.ndarray, ratio: bool) -> np.ndarray:
     return 10.0 ** np.arange(-decades, decades + 1, step)
 
 
-def _study_marks(panel: Axes, ys: np.ndarray, values: np.ndarray, square_max: float) -> None:
-    """Squares with area proportional to weight (Lewis & Clarke 2001) and their CI lines."""
-    if ys.size == 0:
-        return
-    est, low, high, weight = values.T
+def _forest_panel(ax: Axes, bounds: tuple[float, float, float, float], n: int) -> Axes:
+    """The plot panel inside the container ``ax``: rows 0..n-1 top to bottom, only the x axis shown."""
+    panel = ax.inset_axes(bounds)
+    panel.set_ylim(n - 0.5, -0.5)
+    panel.set_yticks([])
+    panel.patch.set_alpha(0)
+    for side in ("left", "right", "top"):
+        panel.spines[side].set_visible(False)
+    panel.tick_params(axis="x", labelsize=_FONT)
+    return panel
+
+
+def _draw_marks(panel: Axes, rows: list[_Row], square_max: float) -> None:
+    """Study squares (area proportional to weight; Lewis & Clarke 2001) with CI lines, diamonds, prediction bar.
+
+    Artists carry gids ("study-squares", "study-ci", "diamond-<row>", "prediction") for tests to find them.
+    """
+    ys = np.array([i for i, r in enumerate(rows) if r.kind == "study"], float)
+    est, low, high, weight = np.array([r.values for r in rows if r.kind == "study"]).T
     panel.hlines(ys, low, high, color="black", lw=1, gid="study-ci")
     panel.scatter(est, ys, s=square_max * weight / weight.max(), marker="s", color=_SQUARE, zorder=3, gid="study-squares")
+    for y, r in enumerate(rows):
+        if r.kind == "pooled":
+            low, est, high = r.values
+            panel.add_patch(Polygon([(low, y), (est, y - 0.35), (high, y), (est, y + 0.35)], closed=True,
+                                    facecolor="black", edgecolor="black", zorder=3, gid=f"diamond-{y}"))
+        elif r.kind == "prediction":
+            panel.plot(r.values, [y, y], color=_PREDICTION, lw=2, gid="prediction")
+            panel.vlines(r.values, y - 0.2, y + 0.2, color=_PREDICTION, lw=2)
 
 
-def _diamond(panel: Axes, y: float, low: float, est: float, high: float, label: str) -> None:
-    panel.add_patch(Polygon([(low, y), (est, y - 0.35), (high, y), (est, y + 0.35)], closed=True,
-                            facecolor="black", edgecolor="black", zorder=3, gid=label))
-
-
-def _prediction_bar(panel: Axes, y: float, low: float, high: float) -> None:
-    panel.plot([low, high], [y, y], color=_PREDICTION, lw=2, gid="prediction")
-    panel.vlines([low, high], y - 0.2, y + 0.2, color=_PREDICTION, lw=2)
+def _effect_axis(panel: Axes, rows: list[_Row], ratio: bool, null: float) -> None:
+    """Symmetric ticks and limits that hold every interval drawn, and the line of no effect."""
+    extent = np.concatenate([r.values[1:3] if r.kind == "study" else r.values for r in rows
+                             if r.kind in ("study", "pooled", "prediction")])
+    ticks = _axis_ticks(extent, ratio)
+    if ratio:
+        panel.set_xscale("log")
+        panel.xaxis.set_minor_locator(NullLocator())
+    panel.set_xticks(ticks, labels=[f"{t:g}" for t in ticks])
+    panel.set_xlim(ticks[0], ticks[-1])
+    panel.axvline(null, color="0.35", lw=0.8, zorder=0)
 
 
 def _favours_labels(panel: Axes, null: float, left: str, right: str) -> None:
@@ -371,7 +399,7 @@ def forest_plot(result, *, group_data: pd.DataFrame | None = None, subgroups: Se
     >>> fig.forest.rows
     ('Ames 2019', 'Bose 2021', 'Cruz 2022', 'Total (95% CI)', 'Prediction interval')
     >>> fig.forest.favours_left, fig.forest.weights
-    ('Favours peer support', ('47.4%', '31.6%', '21.0%'))
+    ('Favours peer support', ('48.4%', '32.3%', '19.4%'))
     >>> fig.savefig("forest.png", dpi=150)  # doctest: +SKIP
     """
     overall, sg = _as_subgroups(result, subgroups)
@@ -429,51 +457,26 @@ def forest_plot(result, *, group_data: pd.DataFrame | None = None, subgroups: Se
     for j, line in enumerate(footer):
         ax.text(0, n + 0.3 + j, line, ha="left", va="center", fontsize=_SMALL)
 
-    panel_x = _MARGIN_IN[0] + table_w + _PANEL_GAP_IN
-    panel = ax.inset_axes(((panel_x) / ax_w, (bottom - (n - 0.5)) / (bottom - top), panel_w / ax_w, n / (bottom - top)))
-    panel.set_ylim(n - 0.5, -0.5)
-    panel.set_yticks([])
-    panel.patch.set_alpha(0)
-    for side in ("left", "right", "top"):
-        panel.spines[side].set_visible(False)
-    panel.tick_params(axis="x", labelsize=_FONT)
-    ax.text(panel_x - _MARGIN_IN[0] + panel_w / 2, -2, effect_label, ha="center", va="center", fontsize=_FONT,
-            fontweight="bold")
-    ax.text(panel_x - _MARGIN_IN[0] + panel_w / 2, -1, method_line, ha="center", va="center", fontsize=_FONT,
-            fontweight="bold")
-
-    kinds = np.array([r.kind for r in rows])
-    study_y = np.flatnonzero(kinds == "study")
-    study_values = np.array([rows[i].values for i in study_y]).reshape(-1, 4)
-    pitch_pt = 72 * ax_h / (bottom - top)
-    _study_marks(panel, study_y.astype(float), study_values, (0.7 * pitch_pt) ** 2)
-    for i in np.flatnonzero(kinds == "pooled"):
-        _diamond(panel, float(i), *rows[i].values, label=rows[i].label)
-    for i in np.flatnonzero(kinds == "prediction"):
-        _prediction_bar(panel, float(i), *rows[i].values)
-
-    extent = np.concatenate([study_values[:, 1:3].ravel()] + [rows[i].values for i in np.flatnonzero(
-        (kinds == "pooled") | (kinds == "prediction"))])
-    ticks = _axis_ticks(extent, ratio)
-    if ratio:
-        panel.set_xscale("log")
-        panel.xaxis.set_minor_locator(NullLocator())
-    panel.set_xticks(ticks, labels=[f"{t:g}" for t in ticks])
-    panel.set_xlim(ticks[0], ticks[-1])
-    panel.axvline(null, color="0.35", lw=0.8, zorder=0)
+    # the container's x is inches from the table's left edge, its y is rows; the panel shares the rows
+    panel_left = table_w + _PANEL_GAP_IN
+    panel = _forest_panel(ax, ((_MARGIN_IN[0] + panel_left) / ax_w, (bottom - (n - 0.5)) / (bottom - top),
+                               panel_w / ax_w, n / (bottom - top)), n)
+    for y, text in ((-2, effect_label), (-1, method_line)):
+        ax.text(panel_left + panel_w / 2, y, text, ha="center", va="center", fontsize=_FONT, fontweight="bold")
+    _draw_marks(panel, rows, square_max=(0.7 * 72 * ax_h / (bottom - top)) ** 2)
+    _effect_axis(panel, rows, ratio, null)
     left, right = favours_text if direction == "lower_is_better" else favours_text[::-1]
     _favours_labels(panel, null, left, right)
 
     pooled = [r for r in rows if r.kind == "pooled"]
     prediction = [r.values for r in rows if r.kind == "prediction"]
+    studies = [r for r in rows if r.kind == "study"]
     fig.forest = ForestInfo(
         rows=tuple(r.label for r in rows if r.kind in ("heading", "study", "pooled", "prediction")),
-        studies=tuple(r.label for r in rows if r.kind == "study"),
-        weights=tuple(r.weight for r in rows if r.kind == "study"),
-        intervals=tuple(r.interval for r in rows if r.kind == "study"),
+        studies=tuple(r.label for r in studies), weights=tuple(r.weight for r in studies),
+        intervals=tuple(r.interval for r in studies),
         diamond=tuple(float(v) for v in pooled[-1].values),
-        subtotals=tuple((name, tuple(float(v) for v in r.values))
-                        for name, r in zip(sg.fits if sg else (), pooled[:-1])),
+        subtotals=tuple((name, tuple(float(v) for v in r.values)) for name, r in zip(sg.fits if sg else (), pooled[:-1])),
         prediction=tuple(float(v) for v in prediction[0]) if prediction else None,
         footer=tuple(notes + footer), xlim=tuple(float(x) for x in panel.get_xlim()), null=null,
         favours_left=left, favours_right=right,
@@ -509,7 +512,7 @@ def _shade_significance(ax: Axes, levels: np.ndarray, se_max: float) -> list[Pat
     ax.set_facecolor(shades[-1])
     z = stats.norm.isf((1 - levels) / 2)
     for zj, level, shade in zip(z[::-1], levels[::-1], shades[-2::-1]):
-        ax.fill_betweenx([0, se_max], [0, -zj * se_max], [0, zj * se_max], color=shade, lw=0, gid=f"contour {level:g}")
+        ax.fill_betweenx([0, se_max], [0, -zj * se_max], [0, zj * se_max], color=shade, lw=0, gid=f"contour-{level:g}")
     alpha = 1 - levels
     names = ([f"p ≥ {alpha[0]:.2g}"] + [f"{alpha[j + 1]:.2g} ≤ p < {alpha[j]:.2g}" for j in range(levels.size - 1)]
              + [f"p < {alpha[-1]:.2g}"])
@@ -622,8 +625,8 @@ def tau2_sensitivity_plot(yi, vi, tau2_grid: Sequence[float] | None = None, *, l
     it is that random-effects estimate. The plot shows a student how much
     the choice of tau² estimator (``mark``, e.g. ``{"DL": 0.30, "REML":
     0.31}``, drawn as vertical lines) can matter: a flat curve means little.
-    The default grid runs from 0 to twice the larger of the REML tau² and
-    the upper end of its Q-profile CI (Viechtbauer 2007). All grid points
+    The default grid runs from 0 to twice the largest of the REML tau², the
+    upper end of its Q-profile CI (Viechtbauer 2007) and the marks. All grid points
     are computed at once as a (grid x studies) weight matrix.
 
     References: Borenstein et al. (2009) ch. 12; Cochrane Handbook (v6.4)
@@ -632,7 +635,7 @@ def tau2_sensitivity_plot(yi, vi, tau2_grid: Sequence[float] | None = None, *, l
 
     >>> fig = tau2_sensitivity_plot([0.1, 0.3, 0.5, 0.9], [0.01, 0.02, 0.03, 0.02], [0.0, 0.05, 0.1])
     >>> fig.tau2_sensitivity.estimate.round(3).tolist()
-    [0.378, 0.44, 0.454]
+    [0.371, 0.434, 0.441]
     """
     _, y, v = _inputs(yi, vi, None)
     if y.size < 2:
@@ -649,6 +652,10 @@ def tau2_sensitivity_plot(yi, vi, tau2_grid: Sequence[float] | None = None, *, l
         grid = np.asarray(tau2_grid, float)
         if grid.ndim != 1 or grid.size < 2 or not np.all(np.isfinite(grid)) or grid.min() < 0 or np.any(np.diff(grid) <= 0):
             raise ValueError("tau2_grid must be at least two finite, increasing values >= 0")
+    outside = [k for k, t in marks.items() if not grid[0] <= t <= grid[-1]]
+    if outside:
+        raise ValueError(f"mark {outside[0]!r} (tau² = {marks[outside[0]]:g}) lies outside tau2_grid "
+                         f"({grid[0]:g} to {grid[-1]:g}); extend the grid to show it")
 
     tau2 = np.concatenate([grid, list(marks.values())])
     w = 1 / (v[None, :] + tau2[:, None])
