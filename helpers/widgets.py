@@ -21,7 +21,6 @@ import io
 from collections.abc import Callable, Sequence
 
 import ipywidgets as w
-import matplotlib.pyplot as plt
 from IPython import get_ipython
 from IPython.display import display
 from matplotlib.figure import Figure
@@ -66,8 +65,6 @@ class LiveFigure:
 
     def update(self, value: float) -> None:
         """Redraw for ``value`` (what moving the slider calls)."""
-        if self.figure is not None:
-            plt.close(self.figure)
         self.figure, self.text = self._draw(value)
         self._label.value = f"<pre style='margin:0'>{self.text}</pre>"
         if get_ipython() is None:  # plain Python (tests, scripts): no widget area to draw into
@@ -120,7 +117,9 @@ def tau2_explorer(yi, vi, labels: Sequence[object] | None = None, tau2_max: floa
 
 
 def _mcid_figure(cmp, estimate, ci_low, ci_high, mcid, direction, pi, unit) -> Figure:
-    fig, ax = plt.subplots(figsize=(8, 2.2))
+    # a bare Figure, not pyplot: the inline backend would otherwise show it a second time
+    fig = Figure(figsize=(8, 2.2))
+    ax = fig.add_subplot()
     sign = 1 if direction == "higher_is_better" else -1
     values = [estimate, ci_low, ci_high, mcid, -mcid] + ([v for v in pi if v is not None] if pi else [])
     span = max(abs(v) for v in values) * 1.3 or 1.0

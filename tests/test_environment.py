@@ -37,7 +37,8 @@ def test_numeric_layer_does_not_load_plotting_or_widgets():
 
 def test_lower_layers_never_import_higher_ones():
     order = {"effect_sizes": 0, "pooling": 0, "regression": 0, "bias": 0, "_estimators": 0, "_validate": 0,
-             "grade": 1, "mcid": 1, "plots": 2, "widgets": 2, "data": 3, "replication": 3}
+             "conventions": 0, "grade": 1, "mcid": 1, "plots": 2, "widgets": 2, "data": 3, "replication": 3,
+             "exercises": 3}
     for path in (ROOT / "helpers").glob("*.py"):
         level = order.get(path.stem)
         if level is None:
