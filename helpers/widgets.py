@@ -21,8 +21,6 @@ import io
 from collections.abc import Callable, Sequence
 
 import ipywidgets as w
-from IPython import get_ipython
-from IPython.display import display
 from matplotlib.figure import Figure
 
 from .mcid import compare_to_mcid
@@ -32,10 +30,10 @@ from .pooling import MetaAnalysis, meta_analysis
 __all__ = ["LiveFigure", "tau2_explorer", "mcid_explorer", "mcid_explorer_for"]
 
 
-def _png(fig: Figure) -> str:
+def _png(fig: Figure) -> bytes:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=80, bbox_inches="tight")
-    return base64.b64encode(buffer.getvalue()).decode("ascii")
+    return buffer.getvalue()
 
 
 class LiveFigure:
@@ -52,9 +50,11 @@ class LiveFigure:
         self.slider = slider
         self.title = title
         self._draw = draw
-        self._out = w.Output()
+        # an Image widget, not an Output area: it needs no display messages, so nbclient, nbval
+        # and a live front end all see the same thing
+        self._image = w.Image(format="png")
         self._label = w.HTML()
-        self.widget = w.VBox([slider, self._label, self._out])
+        self.widget = w.VBox([slider, self._label, self._image])
         self.figure, self.text = None, ""
         self.update(slider.value)
         slider.observe(lambda change: self.update(change["new"]), names="value")
@@ -67,17 +67,13 @@ class LiveFigure:
         """Redraw for ``value`` (what moving the slider calls)."""
         self.figure, self.text = self._draw(value)
         self._label.value = f"<pre style='margin:0'>{self.text}</pre>"
-        if get_ipython() is None:  # plain Python (tests, scripts): no widget area to draw into
-            return
-        self._out.clear_output(wait=True)
-        with self._out:
-            display(self.figure)
+        self._image.value = _png(self.figure)
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         bundle = self.widget._repr_mimebundle_(include=include, exclude=exclude) or {}
         data = bundle[0] if isinstance(bundle, tuple) else bundle
         data = dict(data)
-        data["image/png"] = _png(self.figure)
+        data["image/png"] = base64.b64encode(self._image.value).decode("ascii")
         data["text/plain"] = f"{self.title}\n{self.text}"
         return data
 
