@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -55,11 +56,30 @@ def setup() -> None:
 
 def lab() -> None:
     setup()
-    os.execv(PYTHON, [str(PYTHON), "-m", "jupyterlab", "notebooks/00_start_here.ipynb"])
+    root = ["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []  # e.g. in a container
+    os.execv(PYTHON, [str(PYTHON), "-m", "jupyterlab", *root, "notebooks/00_start_here.ipynb"])
+
+
+def _ensure_browser() -> None:
+    """Debian's Chromium for the browser test (tests/browser): install it where we can, else say why not."""
+    if shutil.which("chromium"):
+        return
+    if os.name == "posix" and shutil.which("apt-get") and os.geteuid() == 0:
+        print("Installing Chromium for the browser test (Debian package 'chromium') ...", flush=True)
+        quiet = dict(stdout=subprocess.DEVNULL, env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
+        if (subprocess.run(["apt-get", "update", "-qq"], **quiet).returncode == 0
+                and subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], **quiet).returncode == 0):
+            return
+        os.environ["KIT_NO_BROWSER"] = "apt-get could not install the Debian package 'chromium'"
+    else:
+        os.environ["KIT_NO_BROWSER"] = ("Chromium is not installed and cannot be installed here "
+                                        "(needs Debian's apt-get as root): install the 'chromium' package to run it")
+    print(f"Browser test will be skipped: {os.environ['KIT_NO_BROWSER']}", flush=True)
 
 
 def test() -> int:
     setup()
+    _ensure_browser()
     targets = [p for p in ("tests", "helpers", "notebooks") if (ROOT / p).exists()]
     args = ["-m", "pytest", *targets, "--doctest-modules", "--nbval", "--nbval-current-env",
             "--nbval-sanitize-with", "tests/nbval_sanitize.cfg", "-p", "no:cacheprovider", *sys.argv[2:]]

@@ -21,6 +21,7 @@ import io
 from collections.abc import Callable, Sequence
 
 import ipywidgets as w
+import numpy as np
 from matplotlib.figure import Figure
 
 from .mcid import compare_to_mcid
@@ -66,8 +67,10 @@ class LiveFigure:
     def update(self, value: float) -> None:
         """Redraw for ``value`` (what moving the slider calls)."""
         self.figure, self.text = self._draw(value)
+        # render first, then send picture and text together, so they never disagree on screen
+        png = _png(self.figure)
+        self._image.value = png
         self._label.value = f"<pre style='margin:0'>{self.text}</pre>"
-        self._image.value = _png(self.figure)
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         bundle = self.widget._repr_mimebundle_(include=include, exclude=exclude) or {}
@@ -85,8 +88,8 @@ def tau2_explorer(yi, vi, labels: Sequence[object] | None = None, tau2_max: floa
     At tau² = 0 this is the common-effect analysis, where the largest trials
     dominate; as tau² grows, every weight approaches :math:`1/\\tau^2` and the
     analysis tends to an unweighted average with a wider CI (Borenstein et
-    al. 2009, ch. 12-13). ``start`` defaults to the REML estimate and
-    ``tau2_max`` to three times the upper Q-profile limit. Extra keyword
+    al. 2009, ch. 12-13). ``start`` defaults to the REML estimate (rounded to
+    the slider's step) and ``tau2_max`` to three times the upper Q-profile limit. Extra keyword
     arguments go to :func:`helpers.plots.forest_plot`.
 
     >>> live = tau2_explorer([0.1, 0.3, 0.5, 0.9], [0.01, 0.02, 0.03, 0.02])
@@ -97,8 +100,11 @@ def tau2_explorer(yi, vi, labels: Sequence[object] | None = None, tau2_max: floa
     reml = meta_analysis(yi, vi, method="REML", labels=labels)
     upper = max(reml.tau2_ci[1] if reml.tau2_ci else 0.0, reml.tau2, 1e-3)
     tau2_max = 3 * upper if tau2_max is None else tau2_max
-    start = reml.tau2 if start is None else start
-    slider = w.FloatSlider(value=start, min=0.0, max=tau2_max, step=tau2_max / 200, description="tau²",
+    # a step of 1/1000 of the range's order of magnitude, and a start on that grid: a front end snaps the
+    # slider to its grid, and the printed text must match what a student sees
+    step = 10.0 ** np.floor(np.log10(tau2_max)) / 1000
+    start = round((reml.tau2 if start is None else start) / step) * step
+    slider = w.FloatSlider(value=start, min=0.0, max=tau2_max, step=step, description="tau²",
                            readout_format=".4f", continuous_update=True, layout=w.Layout(width="70%"))
 
     def draw(tau2: float) -> tuple[Figure, str]:
@@ -155,8 +161,9 @@ def mcid_explorer(estimate: float, ci_low: float, ci_high: float, direction: str
     >>> live.text.splitlines()[0]
     'MCID 10 points: clearly not important'
     """
-    start = mcid_max / 2 if start is None else start
-    slider = w.FloatSlider(value=start, min=mcid_max / 100, max=mcid_max, step=mcid_max / 100,
+    step = 10.0 ** np.floor(np.log10(mcid_max)) / 100
+    start = round((mcid_max / 2 if start is None else start) / step) * step
+    slider = w.FloatSlider(value=start, min=step, max=mcid_max, step=step,
                            description="MCID", readout_format=".2f", layout=w.Layout(width="70%"))
 
     def draw(mcid: float) -> tuple[Figure, str]:

@@ -9,7 +9,7 @@ from helpers.widgets import mcid_explorer, tau2_explorer
 def test_tau2_slider_reweights_the_forest_plot(reference):
     d = reference["bcg_logRR"]
     live = tau2_explorer(d["yi"], d["vi"])
-    assert np.isclose(live.value, meta_analysis(d["yi"], d["vi"]).tau2)
+    assert abs(live.value - meta_analysis(d["yi"], d["vi"]).tau2) <= live.slider.step / 2
     before_text, before_rows = live.text, live.figure.forest.weights
     live.slider.value = 0.0
     assert live.text != before_text and live.figure.forest.weights != before_rows
