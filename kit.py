@@ -4,7 +4,7 @@
     python3 kit.py lab         set up, then open JupyterLab on notebooks/00_start_here.ipynb
     python3 kit.py test        set up, then run every test: unit tests, doctests, notebooks (nbval)
     python3 kit.py replicate   set up, then re-run the replications and print one verdict table
-    python3 kit.py bench       set up, then time the kit against statsmodels and PyMARE
+    python3 kit.py bench       set up, then time the fits (against statsmodels and PyMARE), widgets and notebooks
 
 "Set up" makes a virtual environment in .venv and installs the pinned versions in
 requirements.lock into it; it is skipped when nothing it depends on has changed.
@@ -96,7 +96,9 @@ def replicate() -> int:
 def bench() -> int:
     setup()
     _run(PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", "benchmarks/requirements.txt")
-    return subprocess.run([str(PYTHON), "benchmarks/bench_pooling.py", *sys.argv[2:]], cwd=ROOT).returncode
+    codes = [subprocess.run([str(PYTHON), f"benchmarks/{script}", *sys.argv[2:]], cwd=ROOT).returncode
+             for script in ("bench_pooling.py", "bench_notebooks.py")]
+    return max(codes)
 
 
 COMMANDS = {"lab": lab, "test": test, "replicate": replicate, "bench": bench, "setup": setup}

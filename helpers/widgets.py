@@ -7,7 +7,7 @@ kernel) the same output shows the figure for the starting value, as a plain
 image with a one-line text description. So the notebooks read the same
 whether or not anyone is there to move the slider.
 
-* :func:`tau2_explorer` -- fix tau² by hand and see the forest plot re-weight:
+* :func:`tau2_explorer` -- fix tau² by hand and see the study weights change:
   as tau² grows, weights flatten towards equality and the CI widens.
 * :func:`mcid_explorer` -- slide a minimal clinically important difference
   along a confidence interval and read the verdict of
@@ -25,7 +25,6 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from .mcid import compare_to_mcid
-from .plots import forest_plot
 from .pooling import MetaAnalysis, meta_analysis
 
 __all__ = ["LiveFigure", "tau2_explorer", "mcid_explorer", "mcid_explorer_for"]
@@ -33,7 +32,8 @@ __all__ = ["LiveFigure", "tau2_explorer", "mcid_explorer", "mcid_explorer_for"]
 
 def _png(fig: Figure) -> bytes:
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=80, bbox_inches="tight")
+    # no bbox_inches="tight" (it draws twice); light compression (the default level costs ~25 ms a frame)
+    fig.savefig(buffer, format="png", dpi=80, pil_kwargs={"compress_level": 1})
     return buffer.getvalue()
 
 
@@ -81,16 +81,56 @@ class LiveFigure:
         return data
 
 
+class _Tau2Figure:
+    """Forest panel (squares sized by weight) beside the weights, built once and updated in place.
+
+    Rebuilding axes for every slider step costs more than drawing them;
+    updating the artists' data keeps an update near 50 ms.
+    """
+
+    def __init__(self, common: MetaAnalysis):
+        k = common.k
+        self.figure = fig = Figure(figsize=(10, 0.32 * k + 1.6))
+        left, right = fig.subplots(1, 2, gridspec_kw={"width_ratios": [3, 2], "wspace": 0.05}, sharey=True)
+        rows = np.arange(k)[::-1] + 2
+        table = common.studies()
+        left.hlines(rows, table.ci_low, table.ci_high, color="black", lw=1)
+        self.squares = left.scatter(table.yi, rows, s=12 * common.weights, marker="s", color="#2b5d8a", zorder=3)
+        self.diamond = left.fill([0, 0, 0, 0], [0.5, 0.8, 0.5, 0.2], color="black")[0]
+        left.axvline(0, color="grey", lw=0.8)
+        left.set_yticks([*rows, 0.5], [*common.labels, "Pooled"])
+        left.set_xlabel("effect size with 95% CI")
+        self.bars = right.barh(rows, common.weights, color="#2b5d8a", height=0.6)
+        right.barh(rows, common.weights, fill=False, edgecolor="#a61c00", height=0.6, label="common effect (tau² = 0)")
+        right.axvline(100 / k, color="grey", ls=":", lw=1, label="equal weights (100/k)")
+        self.bars.set_label("slider's tau²")
+        right.set_xlabel("weight (%)")
+        right.set_xlim(0, common.weights.max() * 1.1)  # tau² = 0 gives the most unequal weights
+        right.legend(loc="lower right", fontsize=8, frameon=False)
+        left.set_ylim(-0.2, k + 2.8)
+        fig.subplots_adjust(left=0.2, right=0.98, top=0.97, bottom=0.12 + 0.5 / k)
+
+    def show(self, fit: MetaAnalysis) -> Figure:
+        for bar, weight in zip(self.bars, fit.weights):
+            bar.set_width(weight)
+        self.squares.set_sizes(12 * fit.weights)
+        self.diamond.set_xy([[fit.ci_low, 0.5], [fit.estimate, 0.8], [fit.ci_high, 0.5], [fit.estimate, 0.2]])
+        return self.figure
+
+
 def tau2_explorer(yi, vi, labels: Sequence[object] | None = None, tau2_max: float | None = None,
-                  start: float | None = None, **forest_kwargs) -> LiveFigure:
-    """A tau² slider over a forest plot: the random-effects weights :math:`w_i = 1/(v_i + \\tau^2)` live.
+                  start: float | None = None) -> LiveFigure:
+    """A tau² slider over the study weights: :math:`w_i = 1/(v_i + \\tau^2)` live.
 
     At tau² = 0 this is the common-effect analysis, where the largest trials
     dominate; as tau² grows, every weight approaches :math:`1/\\tau^2` and the
     analysis tends to an unweighted average with a wider CI (Borenstein et
-    al. 2009, ch. 12-13). ``start`` defaults to the REML estimate (rounded to
-    the slider's step) and ``tau2_max`` to three times the upper Q-profile limit. Extra keyword
-    arguments go to :func:`helpers.plots.forest_plot`.
+    al. 2009, ch. 12-13). The figure shows the forest (squares sized by
+    weight, pooled diamond) beside the weights, with the common-effect
+    weights as outlines and equal weights as a dotted line; the full
+    RevMan-style plot is :func:`helpers.plots.forest_plot`. ``start``
+    defaults to the REML estimate (rounded to the slider's step) and
+    ``tau2_max`` to three times the upper Q-profile limit.
 
     >>> live = tau2_explorer([0.1, 0.3, 0.5, 0.9], [0.01, 0.02, 0.03, 0.02])
     >>> live.slider.value = 0.0
@@ -98,6 +138,7 @@ def tau2_explorer(yi, vi, labels: Sequence[object] | None = None, tau2_max: floa
     'tau² = 0.0000: estimate 0.3714 (95% CI 0.2431 to 0.4997)'
     """
     reml = meta_analysis(yi, vi, method="REML", labels=labels)
+    panel = _Tau2Figure(meta_analysis(reml.yi, reml.vi, method="FE", labels=reml.labels))
     upper = max(reml.tau2_ci[1] if reml.tau2_ci else 0.0, reml.tau2, 1e-3)
     tau2_max = 3 * upper if tau2_max is None else tau2_max
     # a step of 1/1000 of the range's order of magnitude, and a start on that grid: a front end snaps the
@@ -109,42 +150,51 @@ def tau2_explorer(yi, vi, labels: Sequence[object] | None = None, tau2_max: floa
 
     def draw(tau2: float) -> tuple[Figure, str]:
         fit = meta_analysis(reml.yi, reml.vi, method="DL", tau2=tau2, labels=reml.labels)
-        fig = forest_plot(fit, **forest_kwargs)
         weights = ", ".join(f"{label} {wt:.1f}%" for label, wt in zip(fit.labels, fit.weights))
         text = (f"tau² = {tau2:.4f}: estimate {fit.estimate:.4f} (95% CI {fit.ci_low:.4f} to {fit.ci_high:.4f})\n"
                 f"weights: {weights}\n(REML estimate of tau²: {reml.tau2:.4f})")
-        return fig, text
+        return panel.show(fit), text
 
-    return LiveFigure(slider, draw, "Forest plot with tau² set by the slider")
+    return LiveFigure(slider, draw, "Study weights with tau² set by the slider")
 
 
-def _mcid_figure(cmp, estimate, ci_low, ci_high, mcid, direction, pi, unit) -> Figure:
-    # a bare Figure, not pyplot: the inline backend would otherwise show it a second time
-    fig = Figure(figsize=(8, 2.2))
-    ax = fig.add_subplot()
-    sign = 1 if direction == "higher_is_better" else -1
-    values = [estimate, ci_low, ci_high, mcid, -mcid] + ([v for v in pi if v is not None] if pi else [])
-    span = max(abs(v) for v in values) * 1.3 or 1.0
-    ax.axvspan(-span, -mcid, color="#f4cccc" if sign > 0 else "#d9ead3", lw=0)
-    ax.axvspan(-mcid, mcid, color="#eeeeee", lw=0)
-    ax.axvspan(mcid, span, color="#d9ead3" if sign > 0 else "#f4cccc", lw=0)
-    ax.axvline(0, color="black", lw=1)
-    if pi and pi[0] is not None:
-        ax.plot(pi, [0.3, 0.3], color="#a61c00", lw=2, label="prediction interval")
-    ax.plot([ci_low, ci_high], [0.6, 0.6], color="black", lw=3, label="95% CI")
-    ax.plot([estimate], [0.6], "D", color="black", ms=9)
-    ax.set_xlim(-span, span)
-    ax.set_ylim(0, 1)
-    ax.set_yticks([])
-    better, worse = "benefit", "harm"
-    ax.text(span * 0.97 * sign, 0.9, f"important {better}", ha="right" if sign > 0 else "left", va="top", fontsize=9)
-    ax.text(-span * 0.97 * sign, 0.9, f"important {worse}", ha="left" if sign > 0 else "right", va="top", fontsize=9)
-    ax.text(0, 0.9, "trivial", ha="center", va="top", fontsize=9)
-    ax.set_xlabel(f"effect{f' ({unit})' if unit else ''}; MCID = ±{mcid:g}")
-    ax.set_title(cmp.category, fontsize=11, loc="left")
-    ax.legend(loc="lower right", fontsize=8, frameon=False)
-    fig.tight_layout()
-    return fig
+class _MCIDFigure:
+    """The CI (and prediction interval) over zones of benefit, trivial effect and harm; zones move with the MCID."""
+
+    def __init__(self, estimate, ci_low, ci_high, direction, mcid_max, pi, unit):
+        self.figure = fig = Figure(figsize=(8, 2.2))
+        ax = self.ax = fig.add_subplot()
+        good = 1 if direction == "higher_is_better" else -1
+        values = [estimate, ci_low, ci_high, mcid_max] + ([v for v in pi if v is not None] if pi else [])
+        self.span = span = max(abs(v) for v in values) * 1.3 or 1.0
+        benefit, harm = "#d9ead3", "#f4cccc"
+        self.low = ax.axvspan(-span, 0, color=harm if good > 0 else benefit, lw=0)
+        self.trivial = ax.axvspan(0, 0, color="#eeeeee", lw=0)
+        self.high = ax.axvspan(0, span, color=benefit if good > 0 else harm, lw=0)
+        ax.axvline(0, color="black", lw=1)
+        if pi and pi[0] is not None:
+            ax.plot(pi, [0.3, 0.3], color="#a61c00", lw=2, label="prediction interval")
+        ax.plot([ci_low, ci_high], [0.6, 0.6], color="black", lw=3, label="95% CI")
+        ax.plot([estimate], [0.6], "D", color="black", ms=9)
+        ax.set_xlim(-span, span)
+        ax.set_ylim(0, 1)
+        ax.set_yticks([])
+        ax.text(span * 0.97 * good, 0.9, "important benefit", ha="right" if good > 0 else "left", va="top", fontsize=9)
+        ax.text(-span * 0.97 * good, 0.9, "important harm", ha="left" if good > 0 else "right", va="top", fontsize=9)
+        ax.text(0, 0.9, "trivial", ha="center", va="top", fontsize=9)
+        self.unit = f" ({unit})" if unit else ""
+        ax.legend(loc="lower right", fontsize=8, frameon=False)
+        fig.subplots_adjust(left=0.03, right=0.97, top=0.85, bottom=0.25)
+
+    def show(self, mcid: float, category: str) -> Figure:
+        self.low.set_width(self.span - mcid)
+        self.trivial.set_x(-mcid)
+        self.trivial.set_width(2 * mcid)
+        self.high.set_x(mcid)
+        self.high.set_width(self.span - mcid)
+        self.ax.set_xlabel(f"effect{self.unit}; MCID = ±{mcid:g}")
+        self.ax.set_title(category, fontsize=11, loc="left")
+        return self.figure
 
 
 def mcid_explorer(estimate: float, ci_low: float, ci_high: float, direction: str, mcid_max: float,
@@ -166,11 +216,12 @@ def mcid_explorer(estimate: float, ci_low: float, ci_high: float, direction: str
     slider = w.FloatSlider(value=start, min=step, max=mcid_max, step=step,
                            description="MCID", readout_format=".2f", layout=w.Layout(width="70%"))
 
+    panel = _MCIDFigure(estimate, ci_low, ci_high, direction, mcid_max, pi, unit)
+
     def draw(mcid: float) -> tuple[Figure, str]:
         pi_low, pi_high = pi if pi else (None, None)
         cmp = compare_to_mcid(estimate, ci_low, ci_high, mcid, direction, pi_low=pi_low, pi_high=pi_high, unit=unit)
-        fig = _mcid_figure(cmp, estimate, ci_low, ci_high, mcid, direction, pi, unit)
-        return fig, f"MCID {mcid:g}{f' {unit}' if unit else ''}: {cmp.category}\n{cmp.reasoning}"
+        return panel.show(mcid, cmp.category), f"MCID {mcid:g}{f' {unit}' if unit else ''}: {cmp.category}\n{cmp.reasoning}"
 
     return LiveFigure(slider, draw, "Confidence interval against an MCID set by the slider")
 

@@ -6,18 +6,26 @@ from helpers.pooling import meta_analysis
 from helpers.widgets import mcid_explorer, tau2_explorer
 
 
-def test_tau2_slider_reweights_the_forest_plot(reference):
+def _bars(fig):
+    """Widths of the weight bars drawn for the slider's tau² (the filled ones, first k patches)."""
+    right = fig.axes[1]
+    return np.array([p.get_width() for p in right.patches if p.get_fill()])
+
+
+def test_tau2_slider_reweights_the_studies(reference):
     d = reference["bcg_logRR"]
     live = tau2_explorer(d["yi"], d["vi"])
     assert abs(live.value - meta_analysis(d["yi"], d["vi"]).tau2) <= live.slider.step / 2
-    before_text, before_rows = live.text, live.figure.forest.weights
+    before_text, before_bars = live.text, _bars(live.figure)
     live.slider.value = 0.0
-    assert live.text != before_text and live.figure.forest.weights != before_rows
     fe = meta_analysis(d["yi"], d["vi"], method="FE")
-    assert np.allclose(live.figure.forest.diamond, (fe.ci_low, fe.estimate, fe.ci_high))
-    # large tau²: the weights flatten towards 1/k each
+    assert live.text != before_text and np.allclose(_bars(live.figure), fe.weights)
+    diamond = live.figure.axes[0].patches[0].get_xy()[:, 0]
+    assert np.allclose(sorted(set(np.round(diamond, 12))), sorted([fe.ci_low, fe.estimate, fe.ci_high]))
+    assert not np.allclose(before_bars, _bars(live.figure))
+    # large tau²: the weights flatten towards 100/k each
     live.slider.value = live.slider.max
-    weights = np.array([float(x.rstrip("%")) for x in live.figure.forest.weights])
+    weights = _bars(live.figure)
     assert weights.max() - weights.min() < 2.0
 
 
