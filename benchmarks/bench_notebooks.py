@@ -65,7 +65,7 @@ def main() -> None:
     print(f"{'what':48s} {'wall ms':>9s} {'CPU ms':>8s}")
     for what, wall, cpu in [("one REML fit, k = 24", fit_wall, fit_cpu),
                             ("one REML fit, k = 24, with its Q-profile CIs", ci_wall, ci_cpu),
-                            ("tau² widget update (refit + forest plot, k = 13)", tau_wall, tau_cpu),
+                            ("tau² widget update (refit + redraw, k = 13)", tau_wall, tau_cpu),
                             ("MCID widget update (verdict + figure)", mcid_wall, mcid_cpu)]:
         print(f"{what:48s} {1000 * wall:9.2f} {1000 * cpu:8.2f}")
     print()
