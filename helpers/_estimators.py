@@ -319,16 +319,37 @@ def _fit(s: Stack, method: str, ci_method: str, pi_method: str, level: float, i2
     }
 
 
+def i2_test_based_ci(q, k, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """Test-based CI for I² (percent) from Q and k alone (Higgins & Thompson 2002, Stat Med 21:1539, appendix).
+
+    Built on ln H, :math:`H = \\sqrt{Q/(k-1)}`, with
+    :math:`SE(\\ln H) = \\tfrac12 (\\ln Q - \\ln(k-1))/(\\sqrt{2Q} - \\sqrt{2k-3})` if Q > k, else
+    :math:`\\sqrt{(1 - 1/(3(k-2)^2))/(2(k-2))}`; H's limits are floored at 1 and
+    mapped to :math:`I^2 = 1 - 1/H^2`. R meta's default interval; needs k >= 3.
+    Works from printed numbers, so it serves summary-level replication too.
+
+    >>> [round(float(x), 1) for x in i2_test_based_ci(45.5026, 18)]
+    [37.9, 77.5]
+    """
+    q, k = np.asarray(q, float), np.asarray(k, float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        zcrit = norm_isf((1 - level) / 2)
+        ln_h = 0.5 * np.log(q / (k - 1))
+        se_ln_h = np.where(q > k, 0.5 * (np.log(q) - np.log(k - 1)) / (np.sqrt(2 * q) - np.sqrt(2 * k - 3)),
+                           np.sqrt((1 - 1 / (3 * (k - 2) ** 2)) / (2 * (k - 2))))
+        h_lo = np.maximum(1.0, np.exp(ln_h - zcrit * se_ln_h))
+        h_hi = np.maximum(1.0, np.exp(ln_h + zcrit * se_ln_h))
+    return 100 * (1 - 1 / h_lo**2), 100 * (1 - 1 / h_hi**2)
+
+
 def heterogeneity_intervals(s: Stack, q: np.ndarray, vt: np.ndarray, level: float,
                             i2_ci_method: str) -> dict[str, np.ndarray]:
     """Q-profile CI for tau² (Viechtbauer 2007), and the CI for I² (Q-profile or test-based).
 
     tau² limits: the roots of :math:`Q_{gen}(\\tau^2) = \\chi^2_{k-1}` quantiles
     (0 where Q(0) is already below the quantile); I² limits:
-    :math:`100\\,\\tau^2/(\\tilde v + \\tau^2)` at those roots. The test-based I²
-    interval (Higgins & Thompson 2002, appendix; meta's default) is built on
-    ln H with :math:`SE = \\tfrac12 (\\ln Q - \\ln(k-1))/(\\sqrt{2Q} - \\sqrt{2k-3})`
-    if Q > k, else :math:`\\sqrt{(1 - 1/(3(k-2)^2))/(2(k-2))}`.
+    :math:`100\\,\\tau^2/(\\tilde v + \\tau^2)` at those roots, or the
+    test-based interval of :func:`i2_test_based_ci`.
     """
     with np.errstate(divide="ignore", invalid="ignore"):
         k = s.k.astype(float)
@@ -336,13 +357,7 @@ def heterogeneity_intervals(s: Stack, q: np.ndarray, vt: np.ndarray, level: floa
         tau2_lo = solve_q(s, chi2_isf(alpha / 2, np.maximum(k - 1, 1)))
         tau2_hi = solve_q(s, chi2_ppf(alpha / 2, np.maximum(k - 1, 1)))
         if i2_ci_method == "test-based":
-            zcrit = norm_isf(alpha / 2)
-            ln_h = 0.5 * np.log(q / (k - 1))
-            se_ln_h = np.where(q > k, 0.5 * (np.log(q) - np.log(k - 1)) / (np.sqrt(2 * q) - np.sqrt(2 * k - 3)),
-                               np.sqrt((1 - 1 / (3 * (k - 2) ** 2)) / (2 * (k - 2))))
-            h_lo = np.maximum(1.0, np.exp(ln_h - zcrit * se_ln_h))
-            h_hi = np.maximum(1.0, np.exp(ln_h + zcrit * se_ln_h))
-            i2_lo, i2_hi = 100 * (1 - 1 / h_lo**2), 100 * (1 - 1 / h_hi**2)
+            i2_lo, i2_hi = i2_test_based_ci(q, k, level)
         else:
             i2_lo, i2_hi = 100 * tau2_lo / (vt + tau2_lo), 100 * tau2_hi / (vt + tau2_hi)
     return {"tau2_ci_low": tau2_lo, "tau2_ci_high": tau2_hi, "i2_ci_low": i2_lo, "i2_ci_high": i2_hi}

@@ -31,7 +31,7 @@ import pandas as pd
 from scipy import stats
 
 from . import _estimators as est
-from ._estimators import CI_METHODS, I2_CI_METHODS, I2_METHODS, METHODS, PI_METHODS
+from ._estimators import CI_METHODS, I2_CI_METHODS, I2_METHODS, METHODS, PI_METHODS, i2_test_based_ci
 from ._validate import as_arrays, require
 from .conventions import Convention, get_convention
 
@@ -39,7 +39,7 @@ __all__ = [
     "METHODS", "CI_METHODS", "PI_METHODS",
     "MetaAnalysis", "meta_analysis",
     "BatchMetaAnalysis", "meta_analysis_batch",
-    "leave_one_out", "SubgroupAnalysis", "subgroup_analysis",
+    "leave_one_out", "SubgroupAnalysis", "subgroup_analysis", "compare_conventions", "i2_test_based_ci",
 ]
 
 _METHOD_NAMES = {

@@ -11,7 +11,8 @@ works from the printed pooled result alone, in the spirit of statcheck
 * z and the two-sided p from the estimate and that SE, against a printed p;
 * symmetry of the CI about the estimate (a Wald CI on the analysis scale is symmetric);
 * I² from Q and its df, :math:`I^2 = \\max(0, (Q - df)/Q)` (Higgins & Thompson
-  2002), against the printed I², and the p value of Q against a printed one.
+  2002), against the printed I², and the p value of Q against a printed one;
+  and, as information, the test-based CI of I² from Q and k.
 
 Every check allows for rounding: each printed number stands for an interval
 (0.18 means 0.175 to 0.185), and a check fails only if no values inside the
@@ -30,6 +31,7 @@ import pandas as pd
 from scipy import stats
 
 from .data import DATA, load_published
+from .pooling import i2_test_based_ci
 
 __all__ = ["Check", "check_result", "replication_table", "main"]
 
@@ -64,7 +66,7 @@ def check_result(row: pd.Series) -> list[Check]:
 
     >>> row = load_published().query("review == 'lloydevans2014' and outcome == 'hope'").iloc[0]
     >>> [(c.name, c.consistent) for c in check_result(row)]
-    [('SE from CI', None), ('CI symmetric', True), ('p from z', None), ('I² from Q', True), ('p of Q', True)]
+    [('SE from CI', None), ('CI symmetric', True), ('p from z', None), ('I² from Q', True), ('I² CI from Q', None), ('p of Q', True)]
     """
     checks: list[Check] = []
     if row["status"] != "reported":
@@ -113,6 +115,11 @@ def check_result(row: pd.Series) -> list[Check]:
             gap = _interval_gap(i2_lo, i2_hi, row["i2_percent"] - hi2, row["i2_percent"] + hi2)
             checks.append(Check("I² from Q", f"I² = {row['i2_percent_text']}%, Q = {row['q_text']}, df = {df:g}",
                                 f"I² {i2(q):.1f}% (rounding allows {i2_lo:.1f} to {i2_hi:.1f})", bool(gap == 0), gap=gap))
+        if df >= 2:
+            lo_i2, hi_i2 = i2_test_based_ci(q, df + 1)
+            checks.append(Check("I² CI from Q", f"I² = {row['i2_percent_text'] or '?'}%",
+                                f"95% CI {float(lo_i2):.0f}% to {float(hi_i2):.0f}% (test-based, from Q and k)", None,
+                                note="information, not a check: how little a few studies say about I²"))
         if not np.isnan(row["q_p"]):
             qp_lo, qp_hi = stats.chi2.sf(q + hq, df), stats.chi2.sf(max(q - hq, 0.0), df)
             hp = _half_unit(_p_decimals(row["q_p_text"]))
