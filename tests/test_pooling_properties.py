@@ -151,3 +151,12 @@ def test_labels_from_a_series_index(reference):
     names = [row["author"] for row in d["input"]]
     res = meta_analysis(pd.Series(d["yi"], index=names), d["vi"])
     assert res.labels == tuple(names) and list(res.studies().index) == names
+
+
+def test_batch_without_intervals_gives_the_same_fits_and_nan_intervals(reference):
+    d = reference["normand_SMD"]
+    y, v = np.vstack([d["yi"]] * 3), np.vstack([d["vi"]] * 3)
+    full, lean = meta_analysis_batch(y, v), meta_analysis_batch(y, v, intervals=False)
+    for field in ("estimate", "se", "tau2", "ci_low", "ci_high", "pi_low", "pi_high", "i2"):
+        assert np.array_equal(getattr(full, field), getattr(lean, field)), field
+    assert np.isnan(lean.tau2_ci_low).all() and np.isfinite(full.tau2_ci_low).all()
