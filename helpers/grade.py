@@ -50,8 +50,11 @@ __all__ = [
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 RULES_CSV = DATA_DIR / "grade_rules.csv"
 
-#: GRADE's words for a domain judgement, and the levels each rates down.
-LEVELS = {"not serious": 0, "serious": -1, "very serious": -2}
+#: GRADE's words for a domain judgement, and the levels each rates down. "not assessed" is the kit's
+#: honest fourth answer when the information is not available (e.g. risk of bias without the full
+#: text): it rates down nothing in the best case and up to two levels in the worst, so a certainty
+#: with a domain not assessed is an upper bound, and says so.
+LEVELS = {"not serious": 0, "serious": -1, "very serious": -2, "not assessed": 0}
 DOMAINS = ("risk_of_bias", "inconsistency", "indirectness", "imprecision", "publication_bias")
 DOMAIN_LABELS = {"risk_of_bias": "Risk of bias", "inconsistency": "Inconsistency", "indirectness": "Indirectness",
                  "imprecision": "Imprecision", "publication_bias": "Publication bias"}
@@ -169,11 +172,13 @@ def _level(level) -> str:
 
 @dataclass(frozen=True)
 class DomainJudgement:
-    """One GRADE domain for one outcome: ``level`` is "not serious", "serious" or "very serious".
+    """One GRADE domain for one outcome: ``level`` is "not serious", "serious" or "very serious",
+    or "not assessed" where the information needed is not available.
 
     A reason is required whenever the level rates down (GRADE asks authors
-    to explain every downgrade); ``footnote`` is the text for the Summary of
-    Findings table (the reason is used if it is empty).
+    to explain every downgrade) and for "not assessed" (say what is
+    missing); ``footnote`` is the text for the Summary of Findings table (the
+    reason is used if it is empty).
 
     >>> DomainJudgement("imprecision", "serious", "the CI includes no effect").levels_down
     1
@@ -190,7 +195,8 @@ class DomainJudgement:
         object.__setattr__(self, "reason", str(self.reason).strip())
         object.__setattr__(self, "footnote", str(self.footnote).strip())
         if self.level != "not serious" and not self.reason:
-            raise ValueError(f"{DOMAIN_LABELS[self.domain]} rated '{self.level}': give the reason for rating down")
+            what = "what information is missing" if self.level == "not assessed" else "the reason for rating down"
+            raise ValueError(f"{DOMAIN_LABELS[self.domain]} rated '{self.level}': give {what}")
 
     @property
     def levels_down(self) -> int:
@@ -285,10 +291,35 @@ class GradeAssessment:
         return sum(j.levels_down for j in self.judgements)
 
     @property
-    def certainty(self) -> str:
-        """"high", "moderate", "low" or "very low": start - downgrades + upgrades, floored at very low."""
-        score = CERTAINTY_LEVELS.index(self.start) - self.levels_down + int(self.upgrades)
+    def not_assessed(self) -> tuple[str, ...]:
+        """Domains judged "not assessed"; if any, :attr:`certainty` is an upper bound."""
+        return tuple(j.domain for j in self.judgements if j.level == "not assessed")
+
+    def _certainty(self, extra_down: int) -> str:
+        score = CERTAINTY_LEVELS.index(self.start) - self.levels_down - extra_down + int(self.upgrades)
         return CERTAINTY_LEVELS[min(max(score, 0), len(CERTAINTY_LEVELS) - 1)]
+
+    @property
+    def certainty(self) -> str:
+        """"high", "moderate", "low" or "very low": start - downgrades + upgrades, floored at very low.
+
+        With domains "not assessed" this is the best case (an upper bound);
+        :attr:`certainty_range` gives both ends.
+        """
+        return self._certainty(0)
+
+    @property
+    def certainty_range(self) -> tuple[str, str]:
+        """(worst, best): each domain not assessed taken as very serious, then as not serious."""
+        return self._certainty(2 * len(self.not_assessed)), self._certainty(0)
+
+    @property
+    def certainty_text(self) -> str:
+        """The certainty as a reader should see it, e.g. "Low" or "at most High (between very low and high)"."""
+        worst, best = self.certainty_range
+        if not self.not_assessed:
+            return best.capitalize()
+        return f"at most {best.capitalize()} (between {worst} and {best})"
 
     @property
     def symbol(self) -> str:
@@ -300,10 +331,10 @@ class GradeAssessment:
 
     @property
     def footnotes(self) -> tuple[str, ...]:
-        """Footnote texts for the SoF table: one per downgraded (or footnoted) domain, and the upgrade."""
+        """Footnote texts for the SoF table: one per downgraded, not assessed or footnoted domain, and the upgrade."""
         notes = []
         for j in self.judgements:
-            if j.levels_down or j.footnote:
+            if j.levels_down or j.footnote or j.level == "not assessed":
                 text = j.footnote or j.reason
                 notes.append(f"{j.label} ({j.level}): {text}" if not j.footnote else text)
         if self.upgrades:
@@ -323,8 +354,10 @@ class GradeAssessment:
 
     def describe(self) -> str:
         down = [f"{j.label.lower()} ({j.level}, -{j.levels_down})" for j in self.judgements if j.levels_down]
-        text = f"{self.outcome}: {self.symbol} {self.certainty.capitalize()}. {self.study_design}s start {self.start}"
+        text = f"{self.outcome}: {self.symbol} {self.certainty_text}. {self.study_design}s start {self.start}"
         text += "; rated down for " + ", ".join(down) if down else "; not rated down"
+        if self.not_assessed:
+            text += "; not assessed: " + ", ".join(DOMAIN_LABELS[d].lower() for d in self.not_assessed)
         if self.upgrades:
             text += f"; rated up {self.upgrades}"
         if CERTAINTY_LEVELS.index(self.start) - self.levels_down + int(self.upgrades) < 0:
@@ -823,7 +856,7 @@ def summary_of_findings(rows: Iterable[SoFRow | Mapping]) -> pd.DataFrame:
             row_letters.append(letter)
             row_notes.append(f"{letter}. {text}")
         a = row.assessment
-        certainty = f"{a.symbol} {a.certainty.capitalize()}" + (" " + ",".join(row_letters) if row_letters else "")
+        certainty = f"{a.symbol} {a.certainty_text}" + (" " + ",".join(row_letters) if row_letters else "")
         records.append({"outcome": a.outcome, "participants (studies)": f"{people} ({int(studies)} {noun})",
                         "certainty": certainty, "relative effect": relative, "absolute effect": absolute,
                         "comments": row.comments, "footnotes": " ".join(row_notes)})

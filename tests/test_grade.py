@@ -16,7 +16,8 @@ from helpers.grade import (CERTAINTY_LEVELS, DOMAINS, LEVELS, RULE_SOURCES, RULE
                            suggest_publication_bias, summary_of_findings)
 from helpers.pooling import meta_analysis
 
-REASONS = {"not serious": "", "serious": "a concern", "very serious": "a grave concern"}
+REASONS = {"not serious": "", "serious": "a concern", "very serious": "a grave concern",
+           "not assessed": "information not available"}
 
 
 def assessment(levels=None, design="RCT", upgrades=0, outcome="Pain"):
@@ -55,7 +56,7 @@ def _expected_certainty(levels, design, upgrades):
 
 
 def test_certainty_arithmetic_for_every_combination():
-    # all 3^5 domain ratings x 2 designs x 4 upgrade counts = 1944 assessments
+    # all 4^5 domain ratings (with "not assessed", whose best case is 0) x 2 designs x 4 upgrade counts
     for levels in itertools.product(LEVELS, repeat=5):
         for design in ("RCT", "observational"):
             for upgrades in range(4):
@@ -391,3 +392,16 @@ def test_sof_styler_and_export(tmp_path, fits):
     assert "CI includes no effect" in (tmp_path / "sof.html").read_text(encoding="utf-8")
     with pytest.raises(ValueError, match="path_csv"):
         export_sof(sof)
+
+
+def test_not_assessed_makes_the_certainty_an_upper_bound():
+    a = GradeAssessment("Recovery", judgements={
+        "risk_of_bias": ("not assessed", "the trials' risk-of-bias tables are not in public text"),
+        "inconsistency": "not serious", "indirectness": ("not assessed", "populations not read"),
+        "imprecision": ("serious", "CI includes no effect"), "publication_bias": "not serious"})
+    assert a.certainty == "moderate" and a.certainty_range == ("very low", "moderate")
+    assert a.certainty_text == "at most Moderate (between very low and moderate)"
+    assert "not assessed: risk of bias, indirectness" in a.describe()
+    assert any("not in public text" in note for note in a.footnotes)
+    with pytest.raises(ValueError, match="what information is missing"):
+        DomainJudgement("indirectness", "not assessed")
