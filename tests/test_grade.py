@@ -51,7 +51,8 @@ def test_domain_judgement_uses_grades_words_and_requires_reasons():
 def _expected_certainty(levels, design, upgrades):
     """Independent restatement: RCT 3 / observational 1, minus levels rated down, plus upgrades, clipped to 0..3."""
     start = {"RCT": 3, "observational": 1}[design]
-    down = sum({"not serious": 0, "serious": 1, "very serious": 2}[level] for level in levels)
+    # "not assessed" rates down nothing in the best case, which is what .certainty reports
+    down = sum({"not serious": 0, "serious": 1, "very serious": 2, "not assessed": 0}[level] for level in levels)
     return ["very low", "low", "moderate", "high"][min(max(start - down + upgrades, 0), 3)]
 
 
