@@ -347,7 +347,7 @@ class GradeAssessment:
         rows += [(j.label, j.level, -j.levels_down, j.reason) for j in self.judgements]
         if self.upgrades:
             rows.append(("Upgrades", f"+{self.upgrades}", int(self.upgrades), self.upgrade_reason))
-        rows.append(("Certainty", f"{self.symbol} {self.certainty}", None, self.describe()))
+        rows.append(("Certainty", f"{self.symbol} {self.certainty_text}", None, self.describe()))
         table = pd.DataFrame(rows, columns=["step", "judgement", "change", "reason"]).set_index("step")
         table.attrs["outcome"] = self.outcome
         return table

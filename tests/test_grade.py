@@ -133,7 +133,7 @@ def test_footnotes_and_summary():
     table = a.summary()
     assert list(table.index) == ["Start", "Risk of bias", "Inconsistency", "Indirectness", "Imprecision",
                                  "Publication bias", "Certainty"]
-    assert table.loc["Imprecision", "change"] == -1 and table.loc["Certainty", "judgement"] == "⊕⊕◯◯ low"
+    assert table.loc["Imprecision", "change"] == -1 and table.loc["Certainty", "judgement"] == "⊕⊕◯◯ Low"
     assert str(a).startswith("Pain: ⊕⊕◯◯ Low.")
 
 
