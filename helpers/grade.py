@@ -712,7 +712,9 @@ class SoFRow:
     ``estimate``/``ci_low``/``ci_high``; ratio measures ("RR", "OR", "HR")
     are given on the log scale, as the kit computes them. ``control_risk``
     (a proportion) adds the absolute effect per 1000 for RR and OR.
-    ``studies`` defaults to ``result.k``; ``participants`` is the total N.
+    ``studies`` defaults to ``result.k``; ``participants`` is the total N;
+    either left as None shows as "not reported" (a review's abstract often
+    gives neither).
     """
 
     assessment: GradeAssessment
@@ -842,12 +844,11 @@ def summary_of_findings(rows: Iterable[SoFRow | Mapping]) -> pd.DataFrame:
             raise ValueError(f"each row needs a GradeAssessment, got {type(row.assessment).__name__}")
         relative, absolute, k, _ = _row_effects(row)
         studies = row.studies if row.studies is not None else k
-        if studies is None:
-            raise ValueError(f"{row.assessment.outcome}: give the number of studies (studies=)")
         design = row.assessment.study_design
         noun = ("RCT" if design == "RCT" else "observational study") if studies == 1 else \
                ("RCTs" if design == "RCT" else "observational studies")
         people = "not reported" if row.participants is None else str(int(row.participants))
+        count = f"k not reported; {noun}" if studies is None else f"{int(studies)} {noun}"
         row_letters, row_notes = [], []
         for text in row.assessment.footnotes:
             if text not in notes.values():
@@ -857,7 +858,7 @@ def summary_of_findings(rows: Iterable[SoFRow | Mapping]) -> pd.DataFrame:
             row_notes.append(f"{letter}. {text}")
         a = row.assessment
         certainty = f"{a.symbol} {a.certainty_text}" + (" " + ",".join(row_letters) if row_letters else "")
-        records.append({"outcome": a.outcome, "participants (studies)": f"{people} ({int(studies)} {noun})",
+        records.append({"outcome": a.outcome, "participants (studies)": f"{people} ({count})",
                         "certainty": certainty, "relative effect": relative, "absolute effect": absolute,
                         "comments": row.comments, "footnotes": " ".join(row_notes)})
     if not records:
@@ -894,7 +895,8 @@ def sof_styler(df: pd.DataFrame):
     import html
     shown = df.drop(columns=["footnotes"], errors="ignore")
     caption = "<b>Summary of findings</b><br>" + "<br>".join(html.escape(line) for line in _footer(df))
-    return (shown.style.hide(axis="index").set_caption(caption)
+    # a fixed table id: pandas' default is random, which would change the HTML on every run
+    return (shown.style.set_uuid("sof").hide(axis="index").set_caption(caption)
             .set_table_styles([
                 {"selector": "caption", "props": "caption-side: bottom; text-align: left; font-size: 0.9em;"},
                 {"selector": "th", "props": "text-align: left; background-color: #f0f0f0; padding: 4px 8px;"},

@@ -72,25 +72,28 @@ def check_result(row: pd.Series) -> list[Check]:
     if row["status"] != "reported":
         return checks
     h = _half_unit(int(row["decimals"]))
-    est, lo, hi = row["estimate"], row["ci_low"], row["ci_high"]
     ratio = str(row["measure"]).split()[0] in RATIO_MEASURES
-    if ratio:
-        est, lo, hi = np.log([est, lo, hi])
-    width_lo, width_hi = max(hi - lo - 2 * h, 0.0), hi - lo + 2 * h
-    se, se_lo, se_hi = (hi - lo) / (2 * Z95), width_lo / (2 * Z95), width_hi / (2 * Z95)
+    # each printed number stands for an interval; ratios are analysed on the log scale, so their
+    # intervals are mapped there: ln(x - h) to ln(x + h)
+    scale = np.log if ratio else (lambda x: x)
+    (e_lo, e_hi), (l_lo, l_hi), (u_lo, u_hi) = [(scale(x - h), scale(x + h)) for x in
+                                                  (row["estimate"], row["ci_low"], row["ci_high"])]
+    est, lo, hi = scale(row["estimate"]), scale(row["ci_low"]), scale(row["ci_high"])
+    se, se_lo, se_hi = (hi - lo) / (2 * Z95), max(u_lo - l_hi, 0.0) / (2 * Z95), (u_hi - l_lo) / (2 * Z95)
     checks.append(Check("SE from CI", f"CI {row['ci_low_text']} to {row['ci_high_text']}",
                         f"SE {se:.4f} (rounding allows {se_lo:.4f} to {se_hi:.4f})", None,
                         note="derived, not a check: every later check uses it"))
 
-    asym = abs((est - lo) - (hi - est))
-    tolerance = 4 * h  # each of the three printed numbers may be off by h
+    # a Wald CI is symmetric: the estimate is the midpoint of its limits, for some values the rounding allows
+    gap = _interval_gap(e_lo, e_hi, (l_lo + u_lo) / 2, (l_hi + u_hi) / 2)
     checks.append(Check("CI symmetric", f"{row['estimate_text']} [{row['ci_low_text']}, {row['ci_high_text']}]",
-                        f"distances to the limits differ by {asym:.4f}", bool(asym <= tolerance + 1e-12),
-                        gap=max(0.0, asym - tolerance),
-                        note="" if not ratio else "checked on the log scale"))
+                        f"midpoint of the limits {(lo + hi) / 2:.4f} vs estimate {est:.4f}", bool(gap == 0), gap=gap,
+                        note="on the log scale" if ratio else ""))
 
-    z_abs_hi = (abs(est) + h) / se_lo if se_lo > 0 else np.inf
-    z_abs_lo = max(abs(est) - h, 0.0) / se_hi
+    abs_lo = 0.0 if e_lo <= 0 <= e_hi else min(abs(e_lo), abs(e_hi))
+    abs_hi = max(abs(e_lo), abs(e_hi))
+    z_abs_hi = abs_hi / se_lo if se_lo > 0 else np.inf
+    z_abs_lo = abs_lo / se_hi
     p_lo, p_hi = 2 * stats.norm.sf(z_abs_hi), 2 * stats.norm.sf(z_abs_lo)
     p_text = str(row["p_text"]).strip()
     if p_text:

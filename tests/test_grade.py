@@ -364,8 +364,6 @@ def test_summary_of_findings_bad_input(fits):
     a = _two_downgrades()
     with pytest.raises(ValueError, match="measure must be one of"):
         summary_of_findings([SoFRow(a, fits["normand_SMD"], measure="Cohen")])
-    with pytest.raises(ValueError, match="number of studies"):
-        summary_of_findings([SoFRow(a, estimate=0.1, ci_low=0.0, ci_high=0.2)])
     with pytest.raises(ValueError, match="give a result"):
         summary_of_findings([SoFRow(a, studies=2)])
     with pytest.raises(ValueError, match="ci_low <= estimate"):
@@ -406,3 +404,11 @@ def test_not_assessed_makes_the_certainty_an_upper_bound():
     assert any("not in public text" in note for note in a.footnotes)
     with pytest.raises(ValueError, match="what information is missing"):
         DomainJudgement("indirectness", "not assessed")
+
+
+def test_sof_says_not_reported_and_renders_the_same_html_twice():
+    a = GradeAssessment("Pain", judgements={d: "not serious" for d in DOMAINS})
+    rows = [{"assessment": a, "measure": "MD", "estimate": -3.48, "ci_low": -6.61, "ci_high": -0.35}]
+    sof = summary_of_findings(rows)
+    assert sof.loc[0, "participants (studies)"] == "not reported (k not reported; RCTs)"
+    assert sof_styler(sof).to_html() == sof_styler(summary_of_findings(rows)).to_html()

@@ -59,3 +59,16 @@ def test_a_check_that_stops_passing_is_a_regression(tmp_path):
     worse = table.copy()
     worse.loc[worse.index[0], "verdict"] = "differs: p from z off by 0.1 beyond rounding"
     assert len(_regressions(worse, baseline)) == 1
+
+
+def test_ratio_results_are_checked_on_the_log_scale_with_rounding_mapped_there():
+    """Johnson et al. 2018 (CORE, Lancet) abstract: OR 0.66 (0.43 to 0.99), p = 0.0438 -- consistent.
+
+    Rounding of a printed ratio (0.66 means 0.655 to 0.665) is an interval on the ratio scale; on the
+    log scale it is ln(0.655) to ln(0.665), not ln(0.66) +- 0.005.
+    """
+    row = _row(measure="OR", estimate=0.66, ci_low=0.43, ci_high=0.99, p=0.0438, q=np.nan, q_df=np.nan, q_p=np.nan)
+    row["decimals"] = 2
+    checks = {c.name: c for c in check_result(row)}
+    assert checks["CI symmetric"].consistent and checks["p from z"].consistent
+    assert not _check(_row(measure="OR", estimate=0.66, ci_low=0.43, ci_high=1.30, q=np.nan, q_df=np.nan), "CI symmetric").consistent
