@@ -154,8 +154,9 @@ def validate_extraction(df: pd.DataFrame) -> pd.DataFrame:
     * each row has either group data (mean, SD, n for both arms) or an estimate with its CI;
     * SD > 0, n >= 2 and whole; n analysed <= n randomised;
     * a CI that contains its estimate; a mean inside ``scale_min``..``scale_max``;
-    * an SD that looks like an SE: within an outcome and scale, an SD below 40 % of
-      the median SD while SD x sqrt(n) is within 50 % of it;
+    * an SD that looks like an SE: below 40 % of the other arm's SD (or of the
+      median of the other SDs on the same scale) while SD x sqrt(n) is within
+      50 % of it;
     * ``higher_is_better`` given; scales of opposite direction within one analysis are
       a warning (the analysis flips them, but check the signs were entered as printed).
     """
@@ -205,18 +206,34 @@ def validate_extraction(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(problems, columns=["row", "study", "field", "severity", "problem"])
 
 
+def _looks_like_se(sd: float, n: float, typical: float) -> bool:
+    """An SD far below a typical SD that becomes typical when multiplied by sqrt(n): SE = SD / sqrt(n)."""
+    return bool(sd < 0.4 * typical and abs(sd * np.sqrt(n) - typical) <= 0.5 * typical)
+
+
 def _flag_se_as_sd(df, num, flag):
-    for _, block in df.groupby(["outcome", "scale"], sort=False):
-        for g in ("1", "2"):
-            sd, n = num.loc[block.index, f"sd_{g}"], num.loc[block.index, f"n_{g}"]
-            sds = np.concatenate([num.loc[block.index, "sd_1"], num.loc[block.index, "sd_2"]])
-            if np.isfinite(sds).sum() < 4:  # too few SDs on this scale to call one atypical
+    """Compare each arm's SD with the other arm of its study, and with the other SDs on its scale."""
+    flagged = set()
+    for i in df.index:
+        for g, other in (("1", "2"), ("2", "1")):
+            sd, n, partner = num.loc[i, f"sd_{g}"], num.loc[i, f"n_{g}"], num.loc[i, f"sd_{other}"]
+            if np.isnan([sd, n, partner]).any():
                 continue
-            typical = np.nanmedian(sds)
-            suspect = (sd < 0.4 * typical) & (np.abs(sd * np.sqrt(n) - typical) <= 0.5 * typical)
-            for i in block.index[suspect.fillna(False).to_numpy()]:
-                flag(i, f"sd_{g}", "warning", f"SD {sd[i]:g} is small for this scale (median SD {typical:g}) but SD x "
-                     f"sqrt(n) = {sd[i] * np.sqrt(n[i]):.3g} is typical: was a standard error typed as an SD?")
+            if _looks_like_se(sd, n, partner):
+                flagged.add((i, g))
+                flag(i, f"sd_{g}", "warning", f"SD {sd:g} is about sqrt(n) = {np.sqrt(n):.3g} times smaller than the "
+                     f"other arm's ({partner:g}): was a standard error typed as an SD?")
+    for _, block in df.groupby(["outcome", "scale"], sort=False):
+        cells = [(i, g) for i in block.index for g in ("1", "2") if not np.isnan(num.loc[i, f"sd_{g}"])]
+        for i, g in cells:
+            others = [num.loc[j, f"sd_{h}"] for j, h in cells if (j, h) != (i, g) and (j, h) not in flagged]
+            sd, n = num.loc[i, f"sd_{g}"], num.loc[i, f"n_{g}"]
+            if (i, g) in flagged or len(others) < 4 or np.isnan(n):
+                continue
+            typical = float(np.median(others))  # without the suspect, so it cannot hide itself
+            if _looks_like_se(sd, n, typical):
+                flag(i, f"sd_{g}", "warning", f"SD {sd:g} is small for this scale (median of the others {typical:g}) "
+                     f"but SD x sqrt(n) = {sd * np.sqrt(n):.3g} is typical: was a standard error typed as an SD?")
 
 
 def effect_sizes_from_extraction(df: pd.DataFrame, measure: str = "SMD", conventions: str = "metafor") -> pd.DataFrame:
