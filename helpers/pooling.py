@@ -49,7 +49,7 @@ _METHOD_NAMES = {
 }
 _CI_NAMES = {"z": "Wald (normal)", "hksj": "Hartung-Knapp-Sidik-Jonkman, t(k-1)",
              "hksj-adhoc": "HKSJ with ad hoc variance correction, t(k-1)"}
-_PI_NAMES = {"z": "normal, sqrt(se² + tau²)", "hksj": "t(k-1), sqrt(se_HK² + tau²)",
+_PI_NAMES = {"z": "normal, sqrt(se² + tau²)", "hksj": "t(k-1), sqrt(se² + tau²) with the SE of the CI method",
              "hts": "Higgins-Thompson-Spiegelhalter t(k-2), sqrt(se² + tau²)", "none": "not computed"}
 
 

@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 
 import ipywidgets as w
 import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from .mcid import compare_to_mcid
@@ -108,7 +109,11 @@ class _Tau2Figure:
         right.set_xlim(0, common.weights.max() * 1.1)  # tau² = 0 gives the most unequal weights
         right.legend(loc="lower right", fontsize=8, frameon=False)
         left.set_ylim(-0.2, k + 2.8)
-        fig.subplots_adjust(left=0.2, right=0.98, top=0.97, bottom=0.12 + 0.5 / k)
+        # room for the longest study label, measured once (a fixed margin clips long names)
+        renderer = FigureCanvasAgg(fig).get_renderer()
+        widest = max(t.get_window_extent(renderer).width for t in left.get_yticklabels()) / fig.dpi
+        fig.subplots_adjust(left=min(0.5, (widest + 0.25) / fig.get_figwidth()), right=0.98, top=0.97,
+                            bottom=0.12 + 0.5 / k)
 
     def show(self, fit: MetaAnalysis) -> Figure:
         for bar, weight in zip(self.bars, fit.weights):

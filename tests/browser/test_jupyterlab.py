@@ -87,10 +87,13 @@ def _run_notebook(page, url, token, name):
     page.locator(".jp-StatusBar-TextItem", has_text="Idle").first.wait_for(timeout=60_000)
     page.get_by_role("menuitem", name="Run", exact=True).click()
     page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
-    # the kernel is busy until the last cell has run; then every code cell has an execution count
+    # done when the widget exists, no cell is queued or running ([*]) and the kernel is idle again
+    # (hidden solution cells show no prompt, so prompts alone cannot say when the run is over)
+    page.wait_for_selector(".widget-vbox img", timeout=120_000)
     page.wait_for_function(
-        """() => [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')]
-                 .every(p => /\\[\\d+\\]/.test(p.textContent))""", timeout=120_000)
+        """() => ![...document.querySelectorAll('.jp-InputPrompt')].some(p => p.textContent.includes('*'))""",
+        timeout=120_000)
+    page.locator(".jp-StatusBar-TextItem", has_text="Idle").first.wait_for(timeout=60_000)
 
 
 def _move_slider(page, value: float):
@@ -121,7 +124,6 @@ def test_slider_redraws_figure_and_text(lab, browser, name, new_value, expect):
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     _run_notebook(page, url, token, name)
-    page.wait_for_selector(".widget-vbox img", timeout=60_000)
     src_before, text_before = _live_state(page)
     page.screenshot(path=str(ARTIFACTS / f"{name}-before.png"), full_page=False)
     _move_slider(page, new_value)
