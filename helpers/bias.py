@@ -13,10 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from .pooling import MetaAnalysis, _inputs, meta_analysis
 from .regression import meta_regression
+from ._distributions import t_sf
 
 __all__ = ["EggerTest", "egger_test", "TrimAndFill", "trim_and_fill"]
 
@@ -65,7 +65,7 @@ def egger_test(yi, vi, labels: Sequence[object] | None = None) -> EggerTest:
     note = "" if k >= 10 else (f"only {k} studies: with fewer than 10 the test has too little power "
                                "to tell asymmetry from chance (Cochrane Handbook 13.3.5.4).")
     return EggerTest(intercept=float(coef[1]), se=se, t=t, df=k - 2,
-                     pvalue=float(2 * stats.t.sf(abs(t), k - 2)), k=k, note=note)
+                     pvalue=float(2 * t_sf(abs(t), k - 2)), k=k, note=note)
 
 
 @dataclass(frozen=True, repr=False)

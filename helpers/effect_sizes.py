@@ -19,10 +19,11 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
+from scipy import special
 
 from ._validate import as_arrays, require, require_whole
 from .conventions import Convention, get_convention
+from ._distributions import norm_isf, t_isf
 
 __all__ = [
     "mean_difference",
@@ -286,7 +287,7 @@ def from_ci(estimate, ci_low, ci_high, level: float = 0.95, log_scale: bool = Fa
 def _z(level: float) -> float:
     if not 0 < level < 1:
         raise ValueError(f"level must be between 0 and 1 (e.g. 0.95), got {level}")
-    return float(stats.norm.isf((1 - level) / 2))
+    return float(norm_isf((1 - level) / 2))
 
 
 def sd_from_se(se, n):
@@ -321,7 +322,7 @@ def sd_from_ci(ci_low, ci_high, n, level: float = 0.95, small_sample: bool = Tru
     names, a = as_arrays(None, ci_low=ci_low, ci_high=ci_high, n=n)
     require(a["ci_low"] < a["ci_high"], names, "ci_low", "below ci_high", a["ci_low"])
     require(a["n"] >= 2, names, "n", ">= 2", a["n"])
-    crit = stats.t.isf((1 - level) / 2, a["n"] - 1) if small_sample else _z(level)
+    crit = t_isf((1 - level) / 2, a["n"] - 1) if small_sample else _z(level)
     return _like_input(np.sqrt(a["n"]) * (a["ci_high"] - a["ci_low"]) / (2 * crit), ci_low, ci_high, n)
 
 
@@ -348,7 +349,7 @@ def se_from_p(difference, p, n1, n2):
     """
     names, a = as_arrays(None, difference=difference, p=p, n1=n1, n2=n2)
     require((a["p"] > 0) & (a["p"] < 1), names, "p", "strictly between 0 and 1", a["p"])
-    t = stats.t.isf(a["p"] / 2, a["n1"] + a["n2"] - 2)
+    t = t_isf(a["p"] / 2, a["n1"] + a["n2"] - 2)
     return _like_input(np.abs(a["difference"]) / t, difference, p, n1, n2)
 
 

@@ -35,10 +35,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .bias import egger_test
 from .pooling import MetaAnalysis, _inputs
+from ._distributions import norm_isf
 
 __all__ = [
     "LEVELS", "DOMAINS", "CERTAINTY_LEVELS", "SYMBOLS", "STUDY_DESIGNS", "RULE_SOURCES",
@@ -529,7 +529,7 @@ def optimal_information_size(delta: float, sd: float, alpha: float = 0.05, power
         raise ValueError(f"alpha must be between 0 and 1, got {alpha!r}")
     if not 0 < power < 1:
         raise ValueError(f"power must be between 0 and 1, got {power!r}")
-    z = stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power)
+    z = norm_isf(alpha / 2) + norm_isf(1 - power)  # z_{1-alpha/2} + z_{power}
     per_group = math.ceil(2 * z ** 2 * s ** 2 / d ** 2 - 1e-9)
     return int(2 * per_group)
 

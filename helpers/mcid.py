@@ -42,8 +42,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from ._distributions import t_cdf, t_sf
 from .pooling import MetaAnalysis
 
 __all__ = [
@@ -493,9 +493,9 @@ def prob_exceeds_mcid(result: MetaAnalysis, mcid, direction: str | None = None, 
             raise ValueError(f"df must be positive, got {df!r}")
     loc = result.estimate
     scale = math.sqrt(result.se_wald ** 2 + result.tau2)
-    dist = stats.norm if math.isinf(dof) else stats.t(dof)
-    upper = float(dist.sf((m - loc) / scale))      # P(theta >= +M)
-    lower = float(dist.cdf((-m - loc) / scale))    # P(theta <= -M)
+    # t with infinite df is the normal
+    upper = float(t_sf((m - loc) / scale, dof))      # P(theta >= +M)
+    lower = float(t_cdf((-m - loc) / scale, dof))    # P(theta <= -M)
     p_benefit, p_harm = (upper, lower) if direction == "higher_is_better" else (lower, upper)
     p_trivial = max(0.0, 1.0 - p_benefit - p_harm)
     dist_name = "normal" if math.isinf(dof) else f"t with {dof:g} df"

@@ -36,10 +36,10 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Polygon
 from matplotlib.textpath import text_to_path
 from matplotlib.ticker import MaxNLocator, NullLocator
-from scipy import stats
 
 from .bias import TrimAndFill
 from .pooling import MetaAnalysis, SubgroupAnalysis, _inputs, _z, meta_analysis, subgroup_analysis
+from ._distributions import norm_isf
 
 __all__ = [
     "ForestInfo", "forest_plot",
@@ -510,7 +510,7 @@ def _shade_significance(ax: Axes, levels: np.ndarray, se_max: float) -> list[Pat
     # white where non-significant, darkening as p falls; the outermost region is the axes background
     shades = [str(g) for g in np.concatenate([[1.0], np.linspace(0.88, 0.55, levels.size)])]
     ax.set_facecolor(shades[-1])
-    z = stats.norm.isf((1 - levels) / 2)
+    z = norm_isf((1 - levels) / 2)
     for zj, level, shade in zip(z[::-1], levels[::-1], shades[-2::-1]):
         ax.fill_betweenx([0, se_max], [0, -zj * se_max], [0, zj * se_max], color=shade, lw=0, gid=f"contour-{level:g}")
     alpha = 1 - levels

@@ -28,12 +28,12 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from . import _estimators as est
 from ._estimators import CI_METHODS, I2_CI_METHODS, I2_METHODS, METHODS, PI_METHODS, i2_test_based_ci
 from ._validate import as_arrays, require
 from .conventions import Convention, get_convention
+from ._distributions import norm_isf
 
 __all__ = [
     "METHODS", "CI_METHODS", "PI_METHODS",
@@ -211,7 +211,7 @@ def _p_text(p: float) -> str:
 
 
 def _z(level: float) -> float:
-    return float(stats.norm.isf((1 - level) / 2))
+    return float(norm_isf((1 - level) / 2))
 
 
 @dataclass(frozen=True)

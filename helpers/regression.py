@@ -16,9 +16,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ._validate import as_arrays, require
+from ._distributions import chi2_sf, f_sf, norm_isf, norm_sf, t_isf, t_sf
 
 __all__ = ["MetaRegression", "meta_regression", "residual_tau2", "REGRESSION_METHODS"]
 
@@ -161,16 +161,16 @@ def meta_regression(yi, vi, moderator, method: str = "REML", ci_method: str = "z
     if ci_method == "hksj":
         cov = cov * (y @ _projection(X, w) @ y) / (k - 2)
         df = k - 2
-        crit = stats.t.isf((1 - level) / 2, df)
+        crit = t_isf((1 - level) / 2, df)
     se = np.sqrt(np.diag(cov))
     stat = beta / se
     if ci_method == "hksj":
-        p = 2 * stats.t.sf(np.abs(stat), df)
-        qm, qm_p = stat[1] ** 2, stats.f.sf(stat[1] ** 2, 1, df)
+        p = 2 * t_sf(np.abs(stat), df)
+        qm, qm_p = stat[1] ** 2, f_sf(stat[1] ** 2, 1, df)
     else:
-        crit = stats.norm.isf((1 - level) / 2)
-        p = 2 * stats.norm.sf(np.abs(stat))
-        qm, qm_p = stat[1] ** 2, stats.chi2.sf(stat[1] ** 2, 1)
+        crit = norm_isf((1 - level) / 2)
+        p = 2 * norm_sf(np.abs(stat))
+        qm, qm_p = stat[1] ** 2, chi2_sf(stat[1] ** 2, 1)
     r2 = None
     if method != "FE":
         from .pooling import meta_analysis
@@ -180,6 +180,6 @@ def meta_regression(yi, vi, moderator, method: str = "REML", ci_method: str = "z
     return MetaRegression(
         method=method, ci_method=ci_method, k=k, coef=beta, se=se, statistic=stat, pvalue=p,
         ci_low=beta - crit * se, ci_high=beta + crit * se, tau2=float(tau2), qe=qe,
-        qe_pvalue=float(stats.chi2.sf(qe, k - 2)), qm=float(qm), qm_pvalue=float(qm_p), r2=r2,
+        qe_pvalue=float(chi2_sf(qe, k - 2)), qm=float(qm), qm_pvalue=float(qm_p), r2=r2,
         names=("intercept", moderator_name),
     )

@@ -28,14 +28,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .data import DATA, load_published
 from .pooling import i2_test_based_ci
+from ._distributions import chi2_sf, norm_isf, norm_sf
 
 __all__ = ["Check", "check_result", "replication_table", "main"]
 
-Z95 = stats.norm.isf(0.025)
+Z95 = norm_isf(0.025)
 RATIO_MEASURES = ("RR", "OR", "HR")
 BASELINE = DATA / "replication_baseline.csv"
 
@@ -94,7 +94,7 @@ def check_result(row: pd.Series) -> list[Check]:
     abs_hi = max(abs(e_lo), abs(e_hi))
     z_abs_hi = abs_hi / se_lo if se_lo > 0 else np.inf
     z_abs_lo = abs_lo / se_hi
-    p_lo, p_hi = 2 * stats.norm.sf(z_abs_hi), 2 * stats.norm.sf(z_abs_lo)
+    p_lo, p_hi = 2 * norm_sf(z_abs_hi), 2 * norm_sf(z_abs_lo)
     p_text = str(row["p_text"]).strip()
     if p_text:
         ph = _half_unit(_p_decimals(p_text))
@@ -103,10 +103,10 @@ def check_result(row: pd.Series) -> list[Check]:
         else:
             printed_lo, printed_hi = row["p"] - ph, row["p"] + ph
         gap = _interval_gap(p_lo, p_hi, printed_lo, printed_hi)
-        checks.append(Check("p from z", f"p {p_text}", f"p {2 * stats.norm.sf(abs(est) / se):.4f} "
+        checks.append(Check("p from z", f"p {p_text}", f"p {2 * norm_sf(abs(est) / se):.4f} "
                             f"(rounding allows {p_lo:.4f} to {p_hi:.4f})", bool(gap == 0), gap=gap))
     else:
-        checks.append(Check("p from z", "not printed", f"p {2 * stats.norm.sf(abs(est) / se):.4f}", None))
+        checks.append(Check("p from z", "not printed", f"p {2 * norm_sf(abs(est) / se):.4f}", None))
 
     q, df = row["q"], row["q_df"]
     if not np.isnan(q) and not np.isnan(df) and df > 0:
@@ -124,10 +124,10 @@ def check_result(row: pd.Series) -> list[Check]:
                                 f"95% CI {float(lo_i2):.0f}% to {float(hi_i2):.0f}% (test-based, from Q and k)", None,
                                 note="information, not a check: how little a few studies say about I²"))
         if not np.isnan(row["q_p"]):
-            qp_lo, qp_hi = stats.chi2.sf(q + hq, df), stats.chi2.sf(max(q - hq, 0.0), df)
+            qp_lo, qp_hi = chi2_sf(q + hq, df), chi2_sf(max(q - hq, 0.0), df)
             hp = _half_unit(_p_decimals(row["q_p_text"]))
             gap = _interval_gap(qp_lo, qp_hi, row["q_p"] - hp, row["q_p"] + hp)
-            checks.append(Check("p of Q", f"p = {row['q_p_text']}", f"p {stats.chi2.sf(q, df):.4f}", bool(gap == 0), gap=gap))
+            checks.append(Check("p of Q", f"p = {row['q_p_text']}", f"p {chi2_sf(q, df):.4f}", bool(gap == 0), gap=gap))
     return checks
 
 

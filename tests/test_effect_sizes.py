@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from helpers import effect_sizes as es
 
@@ -87,7 +88,7 @@ def test_sd_conversions_round_trip():
     sd, n = 7.0, 20
     half = 2.0930240544082634 * sd / np.sqrt(n)  # qt(0.975, 19)
     assert np.isclose(es.sd_from_ci(50 - half, 50 + half, n), sd)
-    se = es.se_from_p(3.0, es.stats.t.sf(2.5, 58) * 2, 30, 30)
+    se = es.se_from_p(3.0, stats.t.sf(2.5, 58) * 2, 30, 30)  # scipy.stats: an independent route
     assert np.isclose(se, 3.0 / 2.5)
     assert np.isclose(es.change_score_sd(10.0, 10.0, 0.5), 10.0)
     assert np.isclose(es.change_score_sd(3.0, 4.0, 0.0), 5.0)
