@@ -51,7 +51,16 @@ def setup() -> None:
     print("Installing the kit's pinned dependencies (first run: a minute or two) ...", flush=True)
     _run(PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", "requirements.lock")
     _run(PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps", "--no-build-isolation", "-e", ".")
+    _quiet_jupyterlab()
     STAMP.write_text(_fingerprint())
+
+
+def _quiet_jupyterlab() -> None:
+    """No "get notified about Jupyter news?" pop-up over a student's first notebook (and no network call)."""
+    settings = VENV / "share" / "jupyter" / "lab" / "settings"
+    settings.mkdir(parents=True, exist_ok=True)
+    (settings / "overrides.json").write_text(
+        '{"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false}}\n')
 
 
 def lab() -> None:
