@@ -59,29 +59,27 @@ def main() -> None:
         batch[method] = b
         report("kit batch", method, seconds, args.n, b.estimate, b.tau2, (b.estimate, b.tau2))
 
-    def loop(fn):
-        return np.array([fn(y[i], v[i]) for i in range(sub.stop)]).T
-
     import warnings
 
     warnings.filterwarnings("ignore", category=RuntimeWarning)  # statsmodels warns on its negative tau²
 
+    def looped(tool, method, fit_one):
+        """Time ``fit_one(yi, vi) -> (estimate, tau2)`` in a Python loop over the subset, and compare with the batch."""
+        seconds, (est, tau2) = timed(lambda: np.array([fit_one(y[i], v[i]) for i in range(sub.stop)]).T, repeat=1)
+        report(tool, method, seconds, sub.stop, est, tau2, (batch[method].estimate[sub], batch[method].tau2[sub]))
+
     for method in ("DL", "REML"):
-        seconds, (est, tau2) = timed(lambda m=method: loop(lambda yi, vi: (lambda r: (r.estimate, r.tau2))(
-            meta_analysis(yi, vi, method=m))), repeat=1)
-        report("kit single fit, loop", method, seconds, sub.stop, est, tau2,
-               (batch[method].estimate[sub], batch[method].tau2[sub]))
+        looped("kit single fit, loop", method, lambda yi, vi, m=method: (lambda r: (r.estimate, r.tau2))(
+            meta_analysis(yi, vi, method=m)))
 
     try:
         from statsmodels.stats.meta_analysis import combine_effects
     except ImportError:
         print("statsmodels not installed: python3 kit.py bench installs it")
     else:
-        for method, sm_name in (("DL", "dl"), ("PM", "pm")):
-            seconds, (est, tau2) = timed(lambda n=sm_name: loop(lambda yi, vi: (lambda r: (r.mean_effect_re, r.tau2))(
-                combine_effects(yi, vi, method_re=n))), repeat=1)
-            report("statsmodels combine_effects, loop", method, seconds, sub.stop, est, tau2,
-                   (batch[method].estimate[sub], batch[method].tau2[sub]))
+        for method in ("DL", "PM"):
+            looped("statsmodels combine_effects, loop", method, lambda yi, vi, m=method.lower(): (
+                lambda r: (r.mean_effect_re, r.tau2))(combine_effects(yi, vi, method_re=m)))
 
     try:
         from pymare.estimators import VarianceBasedLikelihoodEstimator
@@ -94,9 +92,7 @@ def main() -> None:
             p = VarianceBasedLikelihoodEstimator(method="REML").fit(y=yi[:, None], v=vi[:, None], X=X).params_
             return p["fe_params"][0, 0], p["tau2"][0, 0]
 
-        seconds, (est, tau2) = timed(lambda: loop(pymare_fit), repeat=1)
-        report("PyMARE REML, loop", "REML", seconds, sub.stop, est, tau2,
-               (batch["REML"].estimate[sub], batch["REML"].tau2[sub]))
+        looped("PyMARE REML, loop", "REML", pymare_fit)
 
     print(f"{args.n} simulated meta-analyses, k = {args.k}; Python {platform.python_version()}, "
           f"numpy {np.__version__}, {platform.machine()}")
