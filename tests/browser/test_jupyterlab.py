@@ -81,7 +81,11 @@ def browser():
 
 
 def _run_notebook(page, url, token, name):
-    page.goto(f"{url}/lab/tree/notebooks/{name}?token={token}", wait_until="domcontentloaded")
+    # a fresh workspace per notebook: JupyterLab would otherwise reopen the previous test's notebook,
+    # and the "Idle" below could be that notebook's kernel while this one's is still starting
+    workspace = Path(name).stem.replace("_", "-")
+    page.goto(f"{url}/lab/workspaces/{workspace}/tree/notebooks/{name}?reset&token={token}",
+              wait_until="domcontentloaded")
     page.wait_for_selector(".jp-Notebook", timeout=60_000)
     # Run All before the kernel is connected would queue nothing
     page.locator(".jp-StatusBar-TextItem", has_text="Idle").first.wait_for(timeout=60_000)
@@ -123,7 +127,12 @@ def test_slider_redraws_figure_and_text(lab, browser, name, new_value, expect):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
-    _run_notebook(page, url, token, name)
+    try:
+        _run_notebook(page, url, token, name)
+    except Exception:
+        page.screenshot(path=str(ARTIFACTS / f"{name}-failed.png"), full_page=False)
+        raise
+    page.locator(".widget-vbox img").first.evaluate("e => e.scrollIntoView({block: 'center'})")  # show the widget
     src_before, text_before = _live_state(page)
     page.screenshot(path=str(ARTIFACTS / f"{name}-before.png"), full_page=False)
     _move_slider(page, new_value)
