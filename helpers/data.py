@@ -18,7 +18,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["DATA", "load_published", "load_eclipse", "load_template", "validate_extraction", "effect_sizes_from_extraction"]
+__all__ = ["DATA", "load_published", "load_trials", "load_eclipse", "eclipse_value", "load_template",
+           "validate_extraction", "effect_sizes_from_extraction"]
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
@@ -93,6 +94,34 @@ def load_published(path: Path | str | None = None) -> pd.DataFrame:
             raise ValueError(f"{where}: n ({r['n']:g}) is smaller than k ({r['k']:g})")
         if not np.isnan(r["q_df"]) and r["q_df"] != r["k"] - 1:
             raise ValueError(f"{where}: q_df must be k - 1")
+    return df
+
+
+def load_trials(path: Path | str | None = None) -> pd.DataFrame:
+    """Per-trial numbers read in public text (``data/trials.csv``): counts, sample sizes, printed effects.
+
+    Each row has its source, location and the verbatim ``quote`` the numbers
+    were read from; ``included_in_review`` says whether the trial's inclusion
+    in the review could be verified. Counts come back as numbers (NaN where
+    not found). Raises ``ValueError`` naming the row for missing provenance,
+    events > n analysed, or n analysed > n randomised.
+    """
+    path = Path(path) if path else DATA / "trials.csv"
+    raw = _read(path)
+    counts = ["n_randomised1", "n_analysed1", "events1", "n_randomised2", "n_analysed2", "events2"]
+    _require_columns(raw, ["review", "study", "outcome", *counts, "estimate", "ci_low", "ci_high",
+                           "included_in_review", "source", "source_location", "read_or_derived", "quote"], path.name)
+    _require_provenance(raw, ["source", "source_location", "read_or_derived", "quote", "included_in_review"], path.name,
+                        lambda r: f"{r['study']}, {r['outcome']}")
+    df = raw.copy()
+    for col in counts + ["estimate", "ci_low", "ci_high"]:
+        df[col] = pd.to_numeric(raw[col].replace("", np.nan))
+    for i, r in df.iterrows():
+        for g in ("1", "2"):
+            if r[f"events{g}"] > r[f"n_analysed{g}"]:
+                raise ValueError(f"{path.name}, row {i} ({r['study']}): events{g} exceeds n_analysed{g}")
+            if r[f"n_analysed{g}"] > r[f"n_randomised{g}"]:
+                raise ValueError(f"{path.name}, row {i} ({r['study']}): n_analysed{g} exceeds n_randomised{g}")
     return df
 
 

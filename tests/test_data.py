@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from helpers.data import (DATA, TEMPLATE_COLUMNS, effect_sizes_from_extraction, eclipse_value, load_eclipse,
-                          load_published, load_template, validate_extraction)
+                          load_published, load_template, load_trials, validate_extraction)
 
 
 def test_every_published_row_has_its_source():
@@ -100,3 +100,20 @@ def test_templates_match_the_published_analyses(review):
     published = load_published().query("review == @review")
     assert list(template.outcome) == list(published.outcome)
     assert not validate_extraction(template).empty  # a blank form is not yet an extraction
+
+
+def test_trial_counts_are_the_ones_quoted_and_consistent():
+    trials = load_trials()
+    core = trials[trials.study == "Johnson 2018 (CORE)"].iloc[0]
+    # every count in the row appears in its verbatim quote
+    for col in ("n_randomised1", "n_randomised2", "n_analysed1", "n_analysed2", "events1", "events2"):
+        assert f"{core[col]:g}" in core.quote, col
+    assert (trials.included_in_review.str.strip() != "").all()
+
+
+def test_trials_loader_refuses_more_events_than_analysed(tmp_path):
+    df = pd.read_csv(DATA / "trials.csv", dtype=str, keep_default_na=False)
+    df.loc[0, "events1"] = "300"
+    df.to_csv(tmp_path / "trials.csv", index=False)
+    with pytest.raises(ValueError, match="events1 exceeds n_analysed1"):
+        load_trials(tmp_path / "trials.csv")
