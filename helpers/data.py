@@ -157,10 +157,13 @@ def eclipse_value(quantity: str, arm: str | None = None, table: pd.DataFrame | N
 TEMPLATE_COLUMNS = [
     "review", "comparison", "outcome", "timepoint", "study", "year", "scale", "scale_min", "scale_max",
     "higher_is_better", "n_randomised_1", "n_randomised_2", "mean_1", "sd_1", "n_1", "mean_2", "sd_2", "n_2",
-    "estimate", "ci_low", "ci_high", "source", "source_location", "read_or_derived", "notes",
+    "events_1", "events_2", "estimate", "ci_low", "ci_high", "source", "source_location", "read_or_derived", "notes",
 ]
 _NUMERIC = ["scale_min", "scale_max", "n_randomised_1", "n_randomised_2", "mean_1", "sd_1", "n_1", "mean_2", "sd_2",
-            "n_2", "estimate", "ci_low", "ci_high"]
+            "n_2", "events_1", "events_2", "estimate", "ci_low", "ci_high"]
+_GROUPS = ["mean_1", "sd_1", "n_1", "mean_2", "sd_2", "n_2"]
+_EVENTS = ["events_1", "n_1", "events_2", "n_2"]
+CONTINUOUS_MEASURES, BINARY_MEASURES = ("MD", "SMD"), ("RR", "OR", "RD")
 
 
 def load_template(review: str) -> pd.DataFrame:
@@ -204,10 +207,10 @@ def validate_extraction(df: pd.DataFrame) -> pd.DataFrame:
         for col in ("source", "source_location", "read_or_derived"):
             if str(df.loc[i, col]).strip() == "":
                 flag(i, col, "error", "empty: say where the number was read (paper, table, page) and whether it was derived")
-        groups = num.loc[i, ["mean_1", "sd_1", "n_1", "mean_2", "sd_2", "n_2"]]
         ci = num.loc[i, ["estimate", "ci_low", "ci_high"]]
-        if groups.isna().any() and ci.isna().any():
-            flag(i, "mean_1", "error", "needs mean, SD and n for both groups, or an estimate with its CI")
+        if num.loc[i, _GROUPS].isna().any() and num.loc[i, _EVENTS].isna().any() and ci.isna().any():
+            flag(i, "mean_1", "error", "needs mean, SD and n for both groups, or events and n for both groups, "
+                 "or an estimate with its CI")
         if str(df.loc[i, "higher_is_better"]).strip().lower() not in ("yes", "no"):
             flag(i, "higher_is_better", "error", "say 'yes' or 'no': does a higher score mean a better outcome?")
         for g in ("1", "2"):
@@ -219,6 +222,11 @@ def validate_extraction(df: pd.DataFrame) -> pd.DataFrame:
                 flag(i, f"n_{g}", "error", f"n must be a whole number >= 2 (got {n:g})")
             if not np.isnan(n) and not np.isnan(nr) and n > nr:
                 flag(i, f"n_{g}", "error", f"{n:g} analysed but only {nr:g} randomised")
+            events = num.loc[i, f"events_{g}"]
+            if not np.isnan(events) and (events < 0 or events != round(events)):
+                flag(i, f"events_{g}", "error", f"events must be a whole number >= 0 (got {events:g})")
+            if not np.isnan(events) and not np.isnan(n) and events > n:
+                flag(i, f"events_{g}", "error", f"{events:g} events but only {n:g} analysed")
             lo, hi = num.loc[i, "scale_min"], num.loc[i, "scale_max"]
             if not np.isnan(mean) and not np.isnan(lo) and not np.isnan(hi) and not lo <= mean <= hi:
                 flag(i, f"mean_{g}", "error", f"mean {mean:g} is outside the scale's range {lo:g} to {hi:g}")
@@ -268,14 +276,20 @@ def _flag_se_as_sd(df, num, flag):
 def effect_sizes_from_extraction(df: pd.DataFrame, measure: str = "SMD", conventions: str = "metafor") -> pd.DataFrame:
     """Effect sizes (yi, vi) from a validated extraction sheet, oriented so that a positive yi favours group 1.
 
-    Rows with group data give an MD or SMD (:mod:`helpers.effect_sizes`);
-    rows with only an estimate and CI give it by the generic inverse-variance
-    route (:func:`helpers.effect_sizes.from_ci`). Scales where lower is better
-    are sign-flipped, so every yi reads "higher = better for group 1". Raises
-    ``ValueError`` if the sheet has errors.
+    ``measure`` is ``"SMD"`` or ``"MD"`` for continuous outcomes (rows with
+    means, SDs and ns) and ``"RR"``, ``"OR"`` or ``"RD"`` for binary ones
+    (rows with events and ns; ratios on the log scale), all computed by
+    :mod:`helpers.effect_sizes` under ``conventions``. Rows with only an
+    estimate and CI enter by the generic inverse-variance route
+    (:func:`helpers.effect_sizes.from_ci`; ratios given as printed, e.g.
+    RR 0.76). Outcomes where lower is better are sign-flipped, so every yi
+    reads "higher = better for group 1". Raises ``ValueError`` if the sheet
+    has errors, or a row's data do not fit the measure.
     """
     from . import effect_sizes as es
 
+    if measure not in CONTINUOUS_MEASURES + BINARY_MEASURES:
+        raise ValueError(f"measure must be one of {CONTINUOUS_MEASURES + BINARY_MEASURES}, got {measure!r}")
     issues = validate_extraction(df)
     errors = issues[issues.severity == "error"]
     if len(errors):
@@ -283,16 +297,27 @@ def effect_sizes_from_extraction(df: pd.DataFrame, measure: str = "SMD", convent
         raise ValueError(f"{len(errors)} error(s) in the extraction, first: row {first.row} ({first.study}), "
                          f"{first.field}: {first.problem}")
     num = df[_NUMERIC].apply(lambda c: pd.to_numeric(c.astype(str).str.strip().replace("", np.nan)))
-    has_groups = num[["mean_1", "sd_1", "n_1", "mean_2", "sd_2", "n_2"]].notna().all(axis=1)
+    binary = measure in BINARY_MEASURES
+    raw = num[_EVENTS if binary else _GROUPS].notna().all(axis=1)
+    wrong = num[_GROUPS if binary else _EVENTS].notna().all(axis=1) & ~raw
+    if wrong.any():
+        i = wrong.idxmax()
+        kind = "means and SDs" if binary else "event counts"
+        raise ValueError(f"row {i} ({df.loc[i, 'study']}) has {kind}, which do not give a {measure}")
     out = pd.DataFrame(index=df.index, columns=["yi", "vi"], dtype=float)
-    if has_groups.any():
-        g = num[has_groups]
-        args = (g.mean_1, g.sd_1, g.n_1, g.mean_2, g.sd_2, g.n_2)
-        es_frame = (es.smd(*args, conventions=conventions) if measure == "SMD" else es.mean_difference(*args))
-        out.loc[has_groups, ["yi", "vi"]] = es_frame[["yi", "vi"]].to_numpy()
-    if (~has_groups).any():
-        c = num[~has_groups]
-        out.loc[~has_groups, ["yi", "vi"]] = es.from_ci(c.estimate, c.ci_low, c.ci_high)[["yi", "vi"]].to_numpy()
+    if raw.any():
+        g = num[raw]
+        if binary:
+            fn = {"RR": es.log_risk_ratio, "OR": es.log_odds_ratio, "RD": es.risk_difference}[measure]
+            frame = fn(g.events_1, g.n_1, g.events_2, g.n_2, conventions=conventions)
+        else:
+            args = (g.mean_1, g.sd_1, g.n_1, g.mean_2, g.sd_2, g.n_2)
+            frame = es.smd(*args, conventions=conventions) if measure == "SMD" else es.mean_difference(*args)
+        out.loc[raw, ["yi", "vi"]] = frame[["yi", "vi"]].to_numpy()
+    if (~raw).any():
+        c = num[~raw]
+        out.loc[~raw, ["yi", "vi"]] = es.from_ci(c.estimate, c.ci_low, c.ci_high,
+                                                 log_scale=measure in ("RR", "OR"))[["yi", "vi"]].to_numpy()
     flip = np.where(df["higher_is_better"].str.strip().str.lower() == "no", -1.0, 1.0)
     out["yi"] = out["yi"] * flip
     return pd.concat([df[["comparison", "outcome", "timepoint", "study"]], out], axis=1)

@@ -117,3 +117,18 @@ def test_trials_loader_refuses_more_events_than_analysed(tmp_path):
     df.to_csv(tmp_path / "trials.csv", index=False)
     with pytest.raises(ValueError, match="events1 exceeds n_analysed1"):
         load_trials(tmp_path / "trials.csv")
+
+
+def test_binary_rows_give_log_ratios_oriented_by_benefit():
+    """A readmission row entered from counts: lower is better, so fewer readmissions with peer support is positive."""
+    sheet = _sheet()
+    for i in sheet.index:
+        sheet.loc[i, ["mean_1", "sd_1", "mean_2", "sd_2"]] = ""
+        sheet.loc[i, ["events_1", "events_2"]] = ["10", "20"]
+    es = effect_sizes_from_extraction(sheet, measure="RR")
+    assert np.allclose(es.yi, -np.log((10 / 50) / (20 / 50)))
+    with pytest.raises(ValueError, match="event counts, which do not give a SMD"):
+        effect_sizes_from_extraction(sheet, measure="SMD")
+    sheet.loc[0, "events_1"] = "60"
+    issues = validate_extraction(sheet)
+    assert (issues.field == "events_1").any() and issues.problem.str.contains("60 events but only 50 analysed").any()
