@@ -23,6 +23,13 @@ def norm_isf(p):
     return -special.ndtri(p)
 
 
+def z_for_level(level: float) -> float:
+    """The two-sided normal quantile for a confidence level, e.g. 1.959964 for 0.95."""
+    if not 0 < level < 1:
+        raise ValueError(f"level must be between 0 and 1 (e.g. 0.95), got {level}")
+    return float(norm_isf((1 - level) / 2))
+
+
 def t_cdf(x, df):
     return special.stdtr(df, x)
 

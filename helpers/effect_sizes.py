@@ -23,7 +23,7 @@ from scipy import special
 
 from ._validate import as_arrays, require, require_whole
 from .conventions import Convention, get_convention
-from ._distributions import norm_isf, t_isf
+from ._distributions import t_isf, z_for_level
 
 __all__ = [
     "mean_difference",
@@ -280,14 +280,8 @@ def from_ci(estimate, ci_low, ci_high, level: float = 0.95, log_scale: bool = Fa
         est, lo, hi = np.log(est), np.log(lo), np.log(hi)
     require(lo < hi, names, "ci_low", "below ci_high", a["ci_low"])
     require((lo <= est) & (est <= hi), names, "estimate", "inside its confidence interval", a["estimate"])
-    se = (hi - lo) / (2 * _z(level))
+    se = (hi - lo) / (2 * z_for_level(level))
     return _frame(est, se**2, names)
-
-
-def _z(level: float) -> float:
-    if not 0 < level < 1:
-        raise ValueError(f"level must be between 0 and 1 (e.g. 0.95), got {level}")
-    return float(norm_isf((1 - level) / 2))
 
 
 def sd_from_se(se, n):
@@ -322,7 +316,7 @@ def sd_from_ci(ci_low, ci_high, n, level: float = 0.95, small_sample: bool = Tru
     names, a = as_arrays(None, ci_low=ci_low, ci_high=ci_high, n=n)
     require(a["ci_low"] < a["ci_high"], names, "ci_low", "below ci_high", a["ci_low"])
     require(a["n"] >= 2, names, "n", ">= 2", a["n"])
-    crit = t_isf((1 - level) / 2, a["n"] - 1) if small_sample else _z(level)
+    crit = t_isf((1 - level) / 2, a["n"] - 1) if small_sample else z_for_level(level)
     return _like_input(np.sqrt(a["n"]) * (a["ci_high"] - a["ci_low"]) / (2 * crit), ci_low, ci_high, n)
 
 

@@ -38,8 +38,8 @@ from matplotlib.textpath import text_to_path
 from matplotlib.ticker import MaxNLocator, NullLocator
 
 from .bias import TrimAndFill
-from .pooling import MetaAnalysis, SubgroupAnalysis, _inputs, _z, meta_analysis, subgroup_analysis
-from ._distributions import norm_isf
+from .pooling import MetaAnalysis, SubgroupAnalysis, _inputs, meta_analysis, subgroup_analysis
+from ._distributions import norm_isf, z_for_level
 
 __all__ = [
     "ForestInfo", "forest_plot",
@@ -560,7 +560,7 @@ def funnel_plot(result: MetaAnalysis, *, contours: Sequence[float] = (0.90, 0.95
     filled = (np.column_stack([trimfill.filled_yi, np.sqrt(trimfill.filled_vi)]) if trimfill is not None
               else np.empty((0, 2)))
     se_max = 1.05 * max(se.max(), filled[:, 1].max(initial=0.0))
-    z = _z(result.level)
+    z = z_for_level(result.level)
     edges = (result.estimate - z * se_max, result.estimate + z * se_max)
 
     handles = _shade_significance(ax, levels, se_max) if contour_enhanced else []
@@ -660,7 +660,7 @@ def tau2_sensitivity_plot(yi, vi, tau2_grid: Sequence[float] | None = None, *, l
     tau2 = np.concatenate([grid, list(marks.values())])
     w = 1 / (v[None, :] + tau2[:, None])
     estimate = (w @ y) / w.sum(axis=1)
-    half = _z(level) / np.sqrt(w.sum(axis=1))
+    half = z_for_level(level) / np.sqrt(w.sum(axis=1))
     n = grid.size
 
     fig, ax = _figure_and_axes(ax, (7.0, 4.5))

@@ -33,7 +33,7 @@ from . import _estimators as est
 from ._estimators import CI_METHODS, I2_CI_METHODS, I2_METHODS, METHODS, PI_METHODS, i2_test_based_ci
 from ._validate import as_arrays, require
 from .conventions import Convention, get_convention
-from ._distributions import norm_isf
+from ._distributions import z_for_level
 
 __all__ = [
     "METHODS", "CI_METHODS", "PI_METHODS",
@@ -147,7 +147,7 @@ class MetaAnalysis:
     def studies(self) -> pd.DataFrame:
         """Per-study table: yi, vi, se, CI (normal, at the fit's level) and weight (%)."""
         se = np.sqrt(self.vi)
-        z = _z(self.level)
+        z = z_for_level(self.level)
         return pd.DataFrame(
             {"yi": self.yi, "vi": self.vi, "se": se, "ci_low": self.yi - z * se,
              "ci_high": self.yi + z * se, "weight": self.weights},
@@ -208,10 +208,6 @@ def _ci_text(ci, pct, fmt):
 
 def _p_text(p: float) -> str:
     return "< .0001" if p < 1e-4 else f"= {p:.4f}"
-
-
-def _z(level: float) -> float:
-    return float(norm_isf((1 - level) / 2))
 
 
 @dataclass(frozen=True)
