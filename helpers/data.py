@@ -48,8 +48,9 @@ def _require_provenance(df: pd.DataFrame, columns, name: str, label) -> None:
             raise ValueError(f"{name}, row {i} ({label(df.loc[i])}): {col} is empty -- every number needs its source")
 
 
-def _decimals(text: str) -> int:
-    text = text.strip().lstrip("<>=≤ ")
+def printed_decimals(text) -> int:
+    """Decimals a printed number shows ("0.50" -> 2, "p < 0.001" -> 3): they set its rounding interval."""
+    text = str(text).strip().lstrip("<>=≤ ")
     return len(text.split(".")[1]) if "." in text else 0
 
 
@@ -74,7 +75,7 @@ def load_published(path: Path | str | None = None) -> pd.DataFrame:
     for col in PUBLISHED_NUMERIC:
         df[col + "_text"] = raw[col]
         df[col] = pd.to_numeric(raw[col].str.lstrip("<>=≤ ").replace("", np.nan), errors="raise")
-    df["decimals"] = [max(_decimals(r[c]) for c in ("estimate", "ci_low", "ci_high")) for _, r in raw.iterrows()]
+    df["decimals"] = [max(printed_decimals(r[c]) for c in ("estimate", "ci_low", "ci_high")) for _, r in raw.iterrows()]
     for i, r in df.iterrows():
         where = f"{name}, row {i} ({label(r)})"
         if r["status"] not in STATUSES:

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .data import DATA, load_published
+from .data import DATA, load_published, printed_decimals
 from .pooling import i2_test_based_ci
 from ._distributions import chi2_sf, norm_isf, norm_sf
 
@@ -97,7 +97,7 @@ def check_result(row: pd.Series) -> list[Check]:
     p_lo, p_hi = 2 * norm_sf(z_abs_hi), 2 * norm_sf(z_abs_lo)
     p_text = str(row["p_text"]).strip()
     if p_text:
-        ph = _half_unit(_p_decimals(p_text))
+        ph = _half_unit(printed_decimals(p_text))
         if p_text.startswith("<"):
             printed_lo, printed_hi = 0.0, row["p"]
         else:
@@ -110,11 +110,11 @@ def check_result(row: pd.Series) -> list[Check]:
 
     q, df = row["q"], row["q_df"]
     if not np.isnan(q) and not np.isnan(df) and df > 0:
-        hq = _half_unit(_p_decimals(row["q_text"]))
+        hq = _half_unit(printed_decimals(row["q_text"]))
         i2 = lambda qq: 100 * max(0.0, (qq - df) / qq) if qq > 0 else 0.0  # noqa: E731
         i2_lo, i2_hi = i2(max(q - hq, 0.0)), i2(q + hq)
         if not np.isnan(row["i2_percent"]):
-            hi2 = _half_unit(_p_decimals(row["i2_percent_text"]))
+            hi2 = _half_unit(printed_decimals(row["i2_percent_text"]))
             gap = _interval_gap(i2_lo, i2_hi, row["i2_percent"] - hi2, row["i2_percent"] + hi2)
             checks.append(Check("I² from Q", f"I² = {row['i2_percent_text']}%, Q = {row['q_text']}, df = {df:g}",
                                 f"I² {i2(q):.1f}% (rounding allows {i2_lo:.1f} to {i2_hi:.1f})", bool(gap == 0), gap=gap))
@@ -125,15 +125,10 @@ def check_result(row: pd.Series) -> list[Check]:
                                 note="information, not a check: how little a few studies say about I²"))
         if not np.isnan(row["q_p"]):
             qp_lo, qp_hi = chi2_sf(q + hq, df), chi2_sf(max(q - hq, 0.0), df)
-            hp = _half_unit(_p_decimals(row["q_p_text"]))
+            hp = _half_unit(printed_decimals(row["q_p_text"]))
             gap = _interval_gap(qp_lo, qp_hi, row["q_p"] - hp, row["q_p"] + hp)
             checks.append(Check("p of Q", f"p = {row['q_p_text']}", f"p {chi2_sf(q, df):.4f}", bool(gap == 0), gap=gap))
     return checks
-
-
-def _p_decimals(text: str) -> int:
-    text = str(text).strip().lstrip("<>=≤ ")
-    return len(text.split(".")[1]) if "." in text else 0
 
 
 def _verdict(row: pd.Series, checks: list[Check]) -> tuple[str, float]:
