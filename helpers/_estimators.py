@@ -255,13 +255,11 @@ def _fit(s: Stack, method: str, ci_method: str, pi_method: str, level: float, i2
         crit = t_isf((1 - level) / 2, df)
         pvalue = 2 * t_sf(np.abs(mu / se_used), df)
 
-    w0 = s.weights(np.zeros(n))
-    sw0 = _sum(w0)
     q, _ = q_statistic(s, np.zeros(n))
     single = k == 1
     q = np.where(single, 0.0, q)
     q_p = np.where(single, 1.0, chi2_sf(q, k - 1))
-    vt = (k - 1) / (sw0 - _sum(w0**2) / sw0)
+    vt = typical_variance(s)
     if method == "FE" or i2_method == "q":
         i2 = np.where(single, 0.0, np.maximum(0.0, 100 * (q - (k - 1)) / q))
         h2 = np.where(single, 1.0, q / (k - 1))
@@ -277,7 +275,7 @@ def _fit(s: Stack, method: str, ci_method: str, pi_method: str, level: float, i2
     else:
         pi_se, pi_crit = np.sqrt(se**2 + tau2), t_isf((1 - level) / 2, k - 2)
 
-    intervals = (heterogeneity_intervals(s, q, vt, level, i2_ci_method) if with_intervals
+    intervals = (heterogeneity_intervals(s, q, level, i2_ci_method) if with_intervals
                  else dict.fromkeys(("tau2_ci_low", "tau2_ci_high", "i2_ci_low", "i2_ci_high")))
     return {
         "k": s.k, "estimate": mu, "se": se_used, "se_wald": se, "df": df,
@@ -285,7 +283,7 @@ def _fit(s: Stack, method: str, ci_method: str, pi_method: str, level: float, i2
         "ci_low": mu - crit * se_used, "ci_high": mu + crit * se_used,
         "tau2": tau2, "converged": converged, "q": q, "q_pvalue": q_p, "i2": i2, "h2": h2,
         "pi_low": mu - pi_crit * pi_se, "pi_high": mu + pi_crit * pi_se,
-        "weights": 100 * w / sw[:, None], "s2w": s2w, "vt": vt, **intervals,
+        "weights": 100 * w / sw[:, None], "s2w": s2w, **intervals,
     }
 
 
@@ -312,8 +310,15 @@ def i2_test_based_ci(q, k, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]
     return 100 * (1 - 1 / h_lo**2), 100 * (1 - 1 / h_hi**2)
 
 
-def heterogeneity_intervals(s: Stack, q: np.ndarray, vt: np.ndarray, level: float,
-                            i2_ci_method: str) -> dict[str, np.ndarray]:
+def typical_variance(s: Stack) -> np.ndarray:
+    """The "typical" within-study variance :math:`\\tilde v = (k-1)/(\\sum w - \\sum w^2/\\sum w)`, w = 1/v,
+    that turns tau² into I² (Higgins & Thompson 2002; metafor's ``vt``)."""
+    w = s.weights(np.zeros(s.k.shape))
+    sw = _sum(w)
+    return (s.k - 1) / (sw - _sum(w**2) / sw)
+
+
+def heterogeneity_intervals(s: Stack, q: np.ndarray, level: float, i2_ci_method: str) -> dict[str, np.ndarray]:
     """Q-profile CI for tau² (Viechtbauer 2007), and the CI for I² (Q-profile or test-based).
 
     tau² limits: the roots of :math:`Q_{gen}(\\tau^2) = \\chi^2_{k-1}` quantiles
@@ -329,5 +334,6 @@ def heterogeneity_intervals(s: Stack, q: np.ndarray, vt: np.ndarray, level: floa
         if i2_ci_method == "test-based":
             i2_lo, i2_hi = i2_test_based_ci(q, k, level)
         else:
+            vt = typical_variance(s)
             i2_lo, i2_hi = 100 * tau2_lo / (vt + tau2_lo), 100 * tau2_hi / (vt + tau2_hi)
     return {"tau2_ci_low": tau2_lo, "tau2_ci_high": tau2_hi, "i2_ci_low": i2_lo, "i2_ci_high": i2_hi}

@@ -116,11 +116,9 @@ class MetaAnalysis:
         if self.method == "FE" or self.k < 2:
             return None
         stack = est.Stack(self.yi[None, :], self.vi[None, :], np.ones((1, self.k), bool))
-        w0 = 1 / self.vi
-        vt = (self.k - 1) / (w0.sum() - (w0**2).sum() / w0.sum())
         method = "q-profile" if self.i2_ci_method == "none" else self.i2_ci_method
         return {key: float(val[0]) for key, val in
-                est.heterogeneity_intervals(stack, np.array([self.q]), np.array([vt]), self.level, method).items()}
+                est.heterogeneity_intervals(stack, np.array([self.q]), self.level, method).items()}
 
     @property
     def tau2_ci(self) -> tuple[float, float] | None:
