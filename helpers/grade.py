@@ -39,6 +39,7 @@ import pandas as pd
 from .bias import egger_test
 from .pooling import MetaAnalysis, _inputs
 from ._distributions import norm_isf
+from ._format import short_number
 
 __all__ = [
     "LEVELS", "DOMAINS", "CERTAINTY_LEVELS", "SYMBOLS", "STUDY_DESIGNS", "RULE_SOURCES",
@@ -113,13 +114,8 @@ def _sources(*rule_ids: str) -> str:
 
 
 def _num(x: float, decimals: int | None = None) -> str:
-    if decimals is not None:
-        return f"{x:.{decimals}f}"
-    if x == 0 or not math.isfinite(x):
-        return f"{x:g}"
-    d = max(0, min(4, 2 - math.floor(math.log10(abs(x)))))
-    text = f"{x:.{d}f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    """Fixed decimals for table cells, or :func:`short_number` for sentences."""
+    return short_number(x) if decimals is None else f"{x:.{decimals}f}"
 
 
 def load_grade_rules(path=None) -> pd.DataFrame:

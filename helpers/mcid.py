@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 from ._distributions import t_cdf, t_sf
+from ._format import short_number
 from .pooling import MetaAnalysis
 
 __all__ = [
@@ -73,19 +74,10 @@ READ_OR_DERIVED = ("read", "derived")
 
 # --------------------------------------------------------------------------- helpers
 
-def _num(x: float) -> str:
-    """A number to about three significant figures, without trailing zeros (for sentences)."""
-    if x == 0 or not math.isfinite(x):
-        return f"{x:g}"
-    d = max(0, min(4, 2 - math.floor(math.log10(abs(x)))))
-    text = f"{x:.{d}f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
 
 
 def _signed(x: float) -> str:
-    return ("+" if x > 0 else "") + _num(x)
+    return ("+" if x > 0 else "") + short_number(x)
 
 
 def _finite(name: str, value) -> float:
@@ -267,9 +259,9 @@ def compare_to_mcid(estimate, ci_low, ci_high, mcid, direction, pi_low=None, pi_
     else:
         zones_text = f"values of {_signed(-m)} or below are important benefits, values of {_signed(m)} or above"
     sentences = [
-        f"The pooled estimate is {_num(est)}{u} ({pct} CI {_num(lo)} to {_num(hi)}); "
+        f"The pooled estimate is {short_number(est)}{u} ({pct} CI {short_number(lo)} to {short_number(hi)}); "
         + ("higher values mean benefit." if sign > 0 else "lower values mean benefit."),
-        f"With an MCID of {_num(m)}{u}, {zones_text} are important harms, and anything in between is too small "
+        f"With an MCID of {short_number(m)}{u}, {zones_text} are important harms, and anything in between is too small "
         "to matter to patients.",
         f"The point estimate is in the range of {point_zone if point_zone != 'trivial' else 'trivial effects'}"
         + (" (it reaches the MCID)." if point_zone != "trivial" else " (it does not reach the MCID)."),
@@ -300,7 +292,7 @@ def compare_to_mcid(estimate, ci_low, ci_high, mcid, direction, pi_low=None, pi_
     if pi_low is not None:
         pl, ph = sorted((sign * pi_low, sign * pi_high))
         pi_zones = _zones_between(pl, ph, m)
-        prediction = (f"The {pct} prediction interval ({_num(pi_low)} to {_num(pi_high)}), the range for the true "
+        prediction = (f"The {pct} prediction interval ({short_number(pi_low)} to {short_number(pi_high)}), the range for the true "
                       f"effect in a new setting, {_zone_phrase(pi_zones)}")
         prediction += (": in some settings the effect may be important, in others not." if len(pi_zones) > 1
                        else ": the effect is expected to be similar in new settings.")
@@ -499,9 +491,9 @@ def prob_exceeds_mcid(result: MetaAnalysis, mcid, direction: str | None = None, 
     p_benefit, p_harm = (upper, lower) if direction == "higher_is_better" else (lower, upper)
     p_trivial = max(0.0, 1.0 - p_benefit - p_harm)
     dist_name = "normal" if math.isinf(dof) else f"t with {dof:g} df"
-    text = (f"In a new setting, the true effect is predicted ({dist_name}, centre {_num(loc)}, scale {_num(scale)}) "
+    text = (f"In a new setting, the true effect is predicted ({dist_name}, centre {short_number(loc)}, scale {short_number(scale)}) "
             f"to be an important benefit with probability {p_benefit:.2f}, trivial with probability "
-            f"{p_trivial:.2f}, and an important harm with probability {p_harm:.2f} (MCID {_num(m)}).")
+            f"{p_trivial:.2f}, and an important harm with probability {p_harm:.2f} (MCID {short_number(m)}).")
     return MCIDProbability(p_benefit=p_benefit, p_trivial=p_trivial, p_harm=p_harm, mcid=m, direction=direction,
                            location=loc, scale=scale, df=dof, text=text)
 
