@@ -74,8 +74,6 @@ READ_OR_DERIVED = ("read", "derived")
 
 # --------------------------------------------------------------------------- helpers
 
-
-
 def _signed(x: float) -> str:
     return ("+" if x > 0 else "") + short_number(x)
 
