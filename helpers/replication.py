@@ -195,7 +195,7 @@ def _execute_notebooks(paths: list[Path]) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Execute the replication notebooks, print the verdict table, and fail if a passing check stopped passing."""
     parser = argparse.ArgumentParser(prog="python3 kit.py replicate", description=main.__doc__)
-    parser.add_argument("--no-notebooks", action="store_true", help="skip executing notebooks 07-10")
+    parser.add_argument("--no-notebooks", action="store_true", help="skip executing notebooks 08-12")
     parser.add_argument("--update-baseline", action="store_true", help=f"record today's verdicts in {BASELINE.name}")
     args = parser.parse_args(argv)
     if not args.no_notebooks:

@@ -119,7 +119,7 @@ def _live_state(page):
 
 @pytest.mark.parametrize("name,new_value,expect", [
     ("03_random_effects.ipynb", 0.0, "tau² = 0.0000"),
-    ("06_mcid.ipynb", 1.0, "MCID 1"),
+    ("07_mcid.ipynb", 1.0, "MCID 1"),
 ])
 def test_slider_redraws_figure_and_text(lab, browser, name, new_value, expect):
     url, token = lab
