@@ -100,7 +100,7 @@ class BinaryMetaAnalysis:
     ``exp_ci_high`` give the ratio scale). ``q`` (on ``q_df`` df),
     ``q_pvalue``, ``i2`` (percent) and ``h2`` describe heterogeneity;
     ``weights`` are the MH (or Peto) weights in percent, 0 for a study
-    left out. ``k`` counts the studies given, ``k_estimable`` those with a
+    left out; ``tables`` holds the counts (a, b, c, d) as given. ``k`` counts the studies given, ``k_estimable`` those with a
     study-level estimate (metafor's ``k.yi``); ``yi``/``vi`` are the study
     estimates and variances (NaN where a study has none: RevMan's "Not
     estimable"). ``notes`` says what a reader must know.
@@ -128,6 +128,7 @@ class BinaryMetaAnalysis:
     labels: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     conventions: str = "metafor"
+    tables: np.ndarray = field(default=None, compare=False)  # k x 4 counts a, b, c, d as given, for bias tests
 
     # a common-effect model with a Wald z interval: what the forest plot and MetaAnalysis readers ask
     is_random = False
@@ -229,7 +230,7 @@ def _i2(q, df):
     return 0.0 if q <= df else 100.0 * (q - df) / q
 
 
-def _result(method, measure, level, names, estimate, se, q, weights, yi, vi, notes, rules) -> BinaryMetaAnalysis:
+def _result(method, measure, level, names, estimate, se, q, weights, yi, vi, notes, rules, tables) -> BinaryMetaAnalysis:
     q, df, q_p, i2, h2 = q
     z = z_for_level(level)
     stat = estimate / se
@@ -238,7 +239,7 @@ def _result(method, measure, level, names, estimate, se, q, weights, yi, vi, not
         estimate=float(estimate), se=float(se), statistic=float(stat), pvalue=float(2 * norm_sf(abs(stat))),
         ci_low=float(estimate - z * se), ci_high=float(estimate + z * se), q=q, q_df=df, q_pvalue=q_p, i2=i2,
         h2=h2, weights=100 * weights / weights.sum(), yi=yi, vi=vi, labels=tuple(names), notes=tuple(notes),
-        conventions=rules.name,
+        conventions=rules.name, tables=np.column_stack(tables),
     )
 
 
@@ -362,7 +363,7 @@ def mantel_haenszel(events1, n1, events2, n2, *, measure: str = "RR", labels: Se
     q = _heterogeneity(yi, vi, estimate, np.isfinite(yi))
     if q[1] == 0:
         notes.append("only one study has an estimate of its own: no heterogeneity (Q, I²) can be assessed.")
-    return _result("MH", measure, level, names, estimate, np.sqrt(var), q, weights, yi, vi, notes, rules)
+    return _result("MH", measure, level, names, estimate, np.sqrt(var), q, weights, yi, vi, notes, rules, (a, b, c, d))
 
 
 def peto(events1, n1, events2, n2, *, labels: Sequence[object] | None = None, level: float = 0.95,
@@ -426,4 +427,5 @@ def peto(events1, n1, events2, n2, *, labels: Sequence[object] | None = None, le
                      "V = 0: no estimate of its own and no weight (\"Not estimable\").")
     if k_yi <= 1:
         notes.append("only one study has an estimate of its own: no heterogeneity (Q, I²) can be assessed.")
-    return _result("Peto", "OR", level, names, estimate, np.sqrt(1 / V.sum()), q_stats, V, yi, vi, notes, rules)
+    return _result("Peto", "OR", level, names, estimate, np.sqrt(1 / V.sum()), q_stats, V, yi, vi, notes, rules,
+                   (a, b, c, d))
