@@ -9,7 +9,7 @@ import pytest
 from helpers.pooling import BinaryMetaAnalysis, mantel_haenszel, peto
 
 REF = json.loads((Path(__file__).parent / "reference" / "metafor_binary.json").read_text())["datasets"]
-RTOL = 1e-10
+RTOL = 1e-12
 SCALARS = {"estimate": "estimate", "se": "se", "z": "statistic", "p": "pvalue", "ci_low": "ci_low",
            "ci_high": "ci_high", "Q": "q", "Q_p": "q_pvalue", "I2": "i2", "H2": "h2"}
 
