@@ -344,9 +344,9 @@ def mantel_haenszel(events1, n1, events2, n2, *, measure: str = "RR", labels: Se
         else:
             var = np.sum((A * B * m2**3 + C * D * m1**3) / (m1 * m2 * N**2)) / w.sum() ** 2
         weights = w
-        if not var > 0:
-            raise ValueError("the variance of the Mantel-Haenszel risk difference is 0: every arm has a risk "
-                             "of 0 or 1, so there is no sampling variation to make a CI from")
+    if not var > 0:
+        raise ValueError(f"the variance of the Mantel-Haenszel {measure} is 0: every arm has a risk of 0 or 1, "
+                         "so there is no sampling variation to make a CI from")
 
     if (none_both | all_both).any():
         listed = _listed(names, none_both | all_both)

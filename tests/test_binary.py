@@ -152,6 +152,8 @@ def test_undefined_pooled_effects_raise():
         mantel_haenszel([3, 2], [10, 12], [0, 0], [11, 10], measure="OR")
     with pytest.raises(ValueError, match="every study is double-zero"):
         mantel_haenszel([0, 0], [10, 12], [0, 0], [11, 10], measure="RD")
+    with pytest.raises(ValueError, match="every study is double-zero"):
+        mantel_haenszel([10, 12], [10, 12], [11, 10], [11, 10], measure="RR")  # only events, everywhere
     with pytest.raises(ValueError, match="Peto's method cannot be used"):
         peto([0, 0], [10, 12], [0, 0], [11, 10])
     # with the RevMan correction the same tables give a (biased) finite RR, as RevMan prints
