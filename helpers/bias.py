@@ -159,9 +159,16 @@ def trim_and_fill(yi, vi, method: str = "DL", side: str | None = None, maxiter: 
 # correlated with the log OR itself, so it can signal asymmetry where there is none: Peters et al. 2006;
 # Harbord et al. 2006; Cochrane Handbook v6.4 13.3.5.3)
 
-from ._binary import BinaryMetaAnalysis  # noqa: E402  (kept with the code that needs it, below engine's)
-from .effect_sizes import log_odds_ratio  # noqa: E402
+# imports kept with the code that needs them, so that this block stands on its own below the engine's code
+from collections.abc import Sequence  # noqa: E402, F811
+from dataclasses import dataclass  # noqa: E402, F811
+
+import numpy as np  # noqa: E402, F811
+
+from ._binary import BinaryMetaAnalysis  # noqa: E402
+from ._distributions import t_sf  # noqa: E402, F811
 from ._validate import as_arrays  # noqa: E402
+from .effect_sizes import log_odds_ratio  # noqa: E402
 
 __all__ += ["BinarySmallStudyTest", "peters_test", "harbord_test"]
 
