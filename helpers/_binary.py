@@ -36,6 +36,11 @@ Zero cells and double-zero studies (``conventions``):
   Higgins 2010), so for an RD it follows meta's code: the weighted mean of the
   uncorrected study RDs with corrected MH weights, and the Greenland-Robins
   (1985) variance (metafor uses the Sato-Greenland-Robins 1989 variance).
+  meta's help page says the correction enters only the RD's variance; its
+  code puts it in the RD's weights too, and the kit follows the code. These
+  RevMan rules are checked against metafor run with the same rules
+  (``add = c(1/2, 1/2), to = "only0", drop00 = TRUE``) for RR and OR; for
+  the RD only term by term, as nothing here runs RevMan or meta.
   The kit found no rule by which current RevMan differs from RevMan 5 here.
 
 Heterogeneity, as metafor reports it for these models: Cochran's Q around

@@ -177,3 +177,14 @@ def test_invariants():
     aa, bb, cc, dd = a[0], n1[0] - a[0], c[0], n2[0] - c[0]
     assert one.estimate == pytest.approx(np.log(aa * dd / (bb * cc)), rel=1e-12)
     assert one.se == pytest.approx(np.sqrt(1 / aa + 1 / bb + 1 / cc + 1 / dd), rel=1e-12)  # RBG reduces to Woolf
+
+
+def test_revman_peto_shows_uncorrected_study_estimates():
+    d = REF["zero_cells"]["input"]
+    a, n1, c, n2 = (np.array(d[k], float) for k in ("ai", "n1i", "ci", "n2i"))
+    mf, rm = peto(a, n1, c, n2), peto(a, n1, c, n2, conventions="revman5")
+    assert rm.estimate == mf.estimate and rm.q == mf.q  # no correction enters the pooled result either way
+    N = n1 + n2
+    V = n1 * n2 * (a + c) * (N - a - c) / (N**2 * (N - 1))
+    np.testing.assert_allclose(rm.yi, (a - n1 * (a + c) / N) / V, rtol=1e-13)
+    assert not np.allclose(rm.yi, mf.yi)  # metafor's escalc corrects the zero-cell studies' own estimates
