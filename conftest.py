@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 # Before matplotlib is first imported: figures render off-screen, in the tests and in the notebook kernels.
-os.environ.setdefault("MPLBACKEND", "Agg")
+os.environ["MPLBACKEND"] = "Agg"
 # Notebook kernels inherit it: set and dict-of-set output prints in the order nbval recorded.
 os.environ["PYTHONHASHSEED"] = "0"
 
