@@ -203,9 +203,14 @@ NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("
 OLD_CHECKS = {"check_number", "check_choice", "check_array"}
 
 
+def _text(lines) -> str:
+    """A notebook's multi-line string, stored as one string or as a list of lines."""
+    return lines if isinstance(lines, str) else "".join(lines)
+
+
 def _cells(path):
     for i, cell in enumerate(json.loads(path.read_text())["cells"]):
-        yield i, cell, "solution" in cell.get("metadata", {}).get("tags", []), "".join(cell["source"])
+        yield i, cell, "solution" in cell.get("metadata", {}).get("tags", []), _text(cell["source"])
 
 
 def _calls(source):
@@ -268,7 +273,7 @@ def form_problems(path, keys_dir=KEYS) -> list[str]:
             problems.append(f"cell {j}: a solution starts '# Solution' and is hidden (jupyter.source_hidden)")
         if [_check_id(c) for name, c in _calls(sol_source) if name == "check"] != ids:
             problems.append(f"cell {j}: the solution does not call check({', '.join(map(repr, ids))}, ...)")
-        shown = "".join(o.get("text", "") for o in sol.get("outputs", []))
+        shown = "".join(_text(o.get("text", "")) for o in sol.get("outputs", []))
         if shown.count("✔ Correct") + shown.count("✔ Answer recorded") != len(ids):
             problems.append(f"cell {j}: the committed output should show each check passed, shows {shown[:80]!r}")
     problems += [f"check({i!r}) has no key in {keys.name}" for i in seen if i not in entries]
