@@ -10,12 +10,12 @@ found from this package (not from the working directory), so a student edition b
 checks against the same keys. The id's prefix names the notebook: ``"01-se-md"`` is looked up in the one
 key file whose name starts ``01_`` (``01_effect_sizes.json``), ``"A1-..."`` in ``A1_*.json``.
 
-Three kinds of entry (the Software Carpentry exercise form, with the checks Gradescope-style autograders
-make fair):
+Three kinds of entry (exercises in Software Carpentry's lesson form, their solutions kept out of the student
+edition):
 
-``{"kind": "number", "value": 4.16052, "decimals": 2, "what": "SE of the MD (days)", "mistakes": [[17.31, 0.01, "That is the variance ..."]]}``
-    Right when the answer lies within half a unit of the stated last decimal of ``value`` (so any
-    answer that rounds as the key does passes, whether typed by hand or computed); ``"significant": 3``
+``{"kind": "number", "value": 4.160251, "decimals": 2, "what": "SE of the MD (days)", "mistakes": [[17.31, 0.01, "That is the variance ..."]]}``
+    Right when the answer lies within half a unit of the stated last decimal of ``value``,
+    |answer - value| <= 0.5 x 10^-decimals (so an answer rounded by hand passes as a computed one does); ``"significant": 3``
     may stand instead of ``decimals`` for very small or large numbers. ``mistakes`` are ``[value,
     tolerance, message]`` triples for errors students are known to make.
 ``{"kind": "choice", "key": "b", "options": {"a": "why a is wrong", "b": "why b is right", ...}}``
