@@ -28,8 +28,10 @@ def pytest_collection_finish(session):
     """A full run (no paths given) must hold unit tests, doctests and every notebook: a run that quietly lost a
     part (nbval not loaded, a notebook not collected) would otherwise pass green with fewer tests."""
     config = session.config
-    if config.args_source is not pytest.Config.ArgsSource.TESTPATHS or config.option.keyword or config.option.markexpr:
-        return
+    narrowed = (config.option.keyword, config.option.markexpr, config.option.deselect, config.option.ignore,
+                config.option.ignore_glob)
+    if config.args_source is not pytest.Config.ArgsSource.TESTPATHS or any(narrowed):
+        return  # the user asked for part of the suite
     files = {Path(str(item.path)).resolve() for item in session.items}
     kinds = {type(item).__name__ for item in session.items}
     missing = [f"notebook {p.name}" for p in sorted((ROOT / "notebooks").glob("*.ipynb")) if p not in files]

@@ -225,3 +225,40 @@ def test_the_checks_see_every_spelling_of_an_import(tmp_path):
                                      "pooling.py:2 (numeric) imports data (top)"]
     assert private_imports(graph) == ["effect_sizes.py:1 uses pooling._inputs", "effect_sizes.py:3 uses _estimators._newton"]
     assert find_cycles(graph) == [["_estimators", "effect_sizes", "_estimators"]]
+
+
+# --- plain pytest is the whole suite (issue 14 item 4) ------------------------------------------------------------
+
+def _pytest(*args):
+    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args], cwd=ROOT,
+                          capture_output=True, text=True)
+
+
+def test_pytest_with_no_arguments_collects_tests_doctests_and_every_notebook():
+    run = _pytest("--collect-only", "-q")
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    files = {line.split("::")[0] for line in run.stdout.splitlines() if "::" in line}
+    expected = {f"notebooks/{p.name}" for p in (ROOT / "notebooks").glob("*.ipynb")}
+    expected |= {f"tests/{p.name}" for p in (ROOT / "tests").glob("test_*.py")}
+    expected |= {"helpers/exercises.py", "helpers/pooling.py", "helpers/effect_sizes.py"}  # doctests
+    assert expected <= files, sorted(expected - files)
+
+
+def test_a_full_run_that_lost_the_notebooks_cannot_pass():
+    run = _pytest("--collect-only", "-q", "-o", "addopts=--import-mode=importlib --doctest-modules")
+    assert run.returncode == pytest.ExitCode.USAGE_ERROR
+    assert "the full suite is incomplete" in run.stderr and "notebook 00_start_here.ipynb" in run.stderr
+
+
+def test_kit_test_is_plain_pytest_and_no_tests_is_a_failure(monkeypatch, capsys):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("kit", ROOT / "kit.py")
+    kit = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(kit)
+    monkeypatch.setattr(kit, "setup", lambda: None)
+    monkeypatch.setattr(kit, "_ensure_browser", lambda: None)  # never apt-get from a test
+    monkeypatch.setattr(kit, "PYTHON", Path(sys.executable))
+    monkeypatch.setattr(sys, "argv", ["kit.py", "test", "tests/test_environment.py", "-k", "no_such_test", "-q"])
+    assert kit.test() == pytest.ExitCode.NO_TESTS_COLLECTED
+    assert "No tests were collected: the test run fails." in capsys.readouterr().err
