@@ -1,11 +1,7 @@
 import json
 from pathlib import Path
 
-import matplotlib
 import pytest
-
-# Tests never open windows; plots render off-screen.
-matplotlib.use("Agg")
 
 REFERENCE = Path(__file__).parent / "reference" / "metafor_reference.json"
 

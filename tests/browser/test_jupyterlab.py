@@ -7,7 +7,8 @@ browser's path is given explicitly: nothing is downloaded), runs a notebook, mov
 checks that the figure and the printed text changed. Screenshots go to ``artifacts/browser/``.
 
 ``python3 kit.py test`` installs Chromium first where it can (Debian, as root); where no browser can be
-installed this module is skipped with the reason.
+installed this module is skipped with the reason, except under CI (the variable ``CI`` set), where a
+browser test that cannot run is a failure: CI must not turn green without it.
 """
 
 from __future__ import annotations
@@ -27,8 +28,15 @@ ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts" / "browser"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                                reason=os.environ.get("KIT_NO_BROWSER", "Chromium is not installed (Debian package 'chromium')"))
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _chromium():  # module-scoped and autouse, so it runs before JupyterLab is started
+    if not Path(CHROMIUM).exists():
+        reason = os.environ.get("KIT_NO_BROWSER", "Chromium is not installed (Debian package 'chromium')")
+        if os.environ.get("CI"):
+            pytest.fail(f"CI is set, so the browser test must run, but it cannot: {reason}", pytrace=False)
+        pytest.skip(reason)
 
 # Flags for a closed network: without the background-networking ones Chromium keeps trying to reach Google.
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
