@@ -64,12 +64,19 @@ CATEGORIES = ("clearly important", "possibly important", "clearly not important"
 #: The three ranges the MCID cuts the effect axis into, from worst to best.
 ZONES = ("important harm", "trivial", "important benefit")
 
-THRESHOLD_COLUMNS = ("scale", "scale_range", "population", "threshold", "unit", "direction", "method",
-                     "source", "doi_or_url", "location", "quote", "read_or_derived", "notes")
+THRESHOLD_COLUMNS = ("scale", "scale_range", "population", "threshold", "unit", "direction", "method", "kind",
+                     "kind_basis", "source", "doi_or_url", "location", "quote", "read_or_derived", "notes")
 UNITS = ("points", "percent", "SD")
 THRESHOLD_DIRECTIONS = DIRECTIONS + ("either",)
 METHODS = ("anchor", "distribution", "consensus", "anchor+distribution")
 READ_OR_DERIVED = ("read", "derived")
+#: What a threshold measures. A pooled mean difference is a *between-group difference*; the minimal
+#: important *change* of one patient is a different quantity (MCID-03, MCID-04 in data/grade_rules.csv).
+KINDS = ("within-person change", "between-group difference", "responder definition", "distribution-based",
+         "rule of thumb", "not stated")
+#: Threshold kinds that describe one patient, not a difference between group means.
+PERSON_LEVEL_KINDS = ("within-person change", "responder definition")
+ESTIMATE_KINDS = ("between-group difference", "within-person change")
 
 
 # --------------------------------------------------------------------------- helpers
@@ -136,8 +143,12 @@ class MCIDComparison:
     ``category`` is one of :data:`CATEGORIES`; ``side`` is ``"benefit"`` or
     ``"harm"`` for the two "important" verdicts (``None`` otherwise);
     ``ci_zones``/``pi_zones`` list the ranges of :data:`ZONES` the confidence
-    and prediction intervals reach; ``reasoning`` is the plain-English
-    explanation (also what ``str()`` gives).
+    and prediction intervals reach; ``threshold_kind`` and ``estimate_kind``
+    say what the threshold and the estimate measure (:data:`KINDS`);
+    ``kind_caution`` is the warning when they do not match (else None);
+    ``verdict`` is the label to print (``category``, qualified when the kinds
+    do not match); ``reasoning`` is the plain-English explanation (also what
+    ``str()`` gives).
     """
 
     estimate: float
@@ -157,6 +168,10 @@ class MCIDComparison:
     pi_high: float | None
     pi_zones: tuple[str, ...] | None
     prediction: str | None
+    threshold_kind: str
+    estimate_kind: str
+    kind_caution: str | None
+    verdict: str
     reasoning: str
 
     def __str__(self) -> str:
@@ -164,7 +179,8 @@ class MCIDComparison:
 
 
 def compare_to_mcid(estimate, ci_low, ci_high, mcid, direction, pi_low=None, pi_high=None,
-                    level: float = 0.95, unit: str = "") -> MCIDComparison:
+                    level: float = 0.95, unit: str = "", *, threshold_kind: str = "not stated",
+                    estimate_kind: str = "between-group difference") -> MCIDComparison:
     """Classify a pooled effect against a minimal clinically important difference.
 
     ``mcid`` is the size of the MCID (> 0, in the units of ``estimate``);
@@ -203,6 +219,21 @@ def compare_to_mcid(estimate, ci_low, ci_high, mcid, direction, pi_low=None, pi_
     If a prediction interval (``pi_low``, ``pi_high``) is given, the result
     also says which zones the true effect in a *new setting* may fall in.
 
+    **What the threshold measures.** ``threshold_kind`` is one of
+    :data:`KINDS` (a :class:`Threshold` carries its own); ``estimate_kind`` is
+    what the estimate is, by default a pooled "between-group difference". A
+    within-person minimal important *change* (or a responder definition,
+    which counts patients who each improve by that much) is not a difference
+    between group means (MCID-03; Dworkin et al. 2009, MCID-04), and a mean
+    difference below it does not show that nobody benefits (Cochrane
+    Handbook 5.1 17.8.1, RESP-01; RESP-06). When such a threshold is held
+    against a between-group difference the zones are still computed, but the
+    ``verdict`` is qualified (a "clearly not important" becomes "below a
+    within-person threshold: importance not settled") and ``kind_caution``
+    explains why and points to :func:`responders_from_md`. A
+    distribution-based value or Cohen's rule of thumb gets a caution of its
+    own.
+
     Flags: ``statistically_significant`` (the CI excludes 0),
     ``point_estimate_reaches_mcid`` (in either direction; see ``side`` via
     ``point_zone``), ``ci_excludes_mcid`` (the CI lies within one zone, so it
@@ -223,6 +254,10 @@ def compare_to_mcid(estimate, ci_low, ci_high, mcid, direction, pi_low=None, pi_
         raise ValueError(f"ci_low ({lo:g}) is above ci_high ({hi:g}); give the interval in order")
     if not lo <= est <= hi:
         raise ValueError(f"the estimate ({est:g}) must lie inside its confidence interval ({lo:g} to {hi:g})")
+    if threshold_kind not in KINDS:
+        raise ValueError(f"threshold_kind must be one of {KINDS}, got {threshold_kind!r}")
+    if estimate_kind not in ESTIMATE_KINDS:
+        raise ValueError(f"estimate_kind must be one of {ESTIMATE_KINDS}, got {estimate_kind!r}")
     if (pi_low is None) != (pi_high is None):
         raise ValueError("give both pi_low and pi_high, or neither")
     if pi_low is not None:
@@ -282,7 +317,19 @@ def compare_to_mcid(estimate, ci_low, ci_high, mcid, direction, pi_low=None, pi_
                                 + "; the data cannot tell a trivial effect from an important one.",
     }[(category, side)]
     label = category + (f" ({side})" if side else "")
-    sentences.append(f"Verdict: {label}: {verdict}")
+    caution = _kind_caution(threshold_kind, estimate_kind)
+    mismatch = estimate_kind == "between-group difference" and threshold_kind in PERSON_LEVEL_KINDS
+    if mismatch and category == "clearly not important":
+        shown = f"below a {threshold_kind} threshold: importance not settled"
+        verdict = ("every value in the CI is smaller than this threshold, but the threshold is for one patient, not "
+                   "for a difference between group means, so this does not show the effect is too small to matter.")
+    elif mismatch:
+        shown = f"{label}, against a {threshold_kind} threshold"
+    else:
+        shown = label
+    sentences.append(f"Verdict: {shown}: {verdict}")
+    if caution:
+        sentences.append(caution)
     if category == "possibly important" and len(ci_zones) == 3:
         sentences.append("Note that the CI reaches important effects in both directions.")
 
@@ -301,12 +348,40 @@ def compare_to_mcid(estimate, ci_low, ci_high, mcid, direction, pi_low=None, pi_
         side=side, point_zone=point_zone, ci_zones=ci_zones, statistically_significant=significant,
         point_estimate_reaches_mcid=point_zone != "trivial", ci_excludes_mcid=len(ci_zones) == 1,
         pi_low=pi_low, pi_high=pi_high, pi_zones=pi_zones, prediction=prediction,
+        threshold_kind=threshold_kind, estimate_kind=estimate_kind, kind_caution=caution, verdict=shown,
         reasoning=" ".join(sentences),
     )
 
 
-def _mcid_and_direction(mcid, direction):
+def _kind_caution(threshold_kind: str, estimate_kind: str) -> str | None:
+    """The warning for a threshold whose kind does not fit the estimate (None when it fits)."""
+    if estimate_kind == "within-person change":
+        if threshold_kind == "between-group difference":
+            return ("Caution: the threshold is a between-group MID, but the estimate is a change within people; "
+                    "use a within-person minimal important change.")
+        return None
+    if threshold_kind in PERSON_LEVEL_KINDS:
+        return (f"Caution: this threshold is a {threshold_kind} (how much one patient must improve), but the estimate "
+                "is a difference between group means. A mean difference smaller than it does not show that nobody "
+                "benefits, and a larger one does not show that everyone does (Cochrane Handbook 5.1 17.8.1). Use a "
+                "between-group MID if one exists, or estimate the proportion of patients reaching the threshold in "
+                "each group (responders_from_md).")
+    if threshold_kind == "distribution-based":
+        return ("Note: a distribution-based threshold (e.g. half an SD) describes the spread of the scores, not what "
+                "patients consider important.")
+    if threshold_kind == "rule of thumb":
+        return ("Note: Cohen's 0.2/0.5/0.8 are labels for small, moderate and large effects, not thresholds derived "
+                "from patients; an SMD of 0.2 is 'small', not 'minimally important'.")
+    if threshold_kind == "not stated":
+        return ("Note: the kind of threshold was not stated; a pooled mean difference needs a between-group MID, "
+                "not a within-person change.")
+    return None
+
+
+def _mcid_and_direction(mcid, direction, kind=None):
+    """(size, direction, kind) from a number or a :class:`Threshold` (whose direction and kind fill the gaps)."""
     if isinstance(mcid, Threshold):
+        kind = kind or mcid.kind
         if mcid.unit == "percent":
             raise ValueError(f"this MCID is a percentage ({mcid.value:g}% for {mcid.scale}); a pooled mean "
                              "difference is in points, so convert the percentage (e.g. of the baseline score) first")
@@ -317,15 +392,17 @@ def _mcid_and_direction(mcid, direction):
         mcid = mcid.value
     if direction is None:
         raise ValueError(f"direction is required: one of {DIRECTIONS}")
-    return mcid, direction
+    return mcid, direction, kind or "not stated"
 
 
-def interpret_result(result: MetaAnalysis, mcid, direction: str | None = None, unit: str = "") -> MCIDComparison:
+def interpret_result(result: MetaAnalysis, mcid, direction: str | None = None, unit: str = "", *,
+                     threshold_kind: str | None = None) -> MCIDComparison:
     """:func:`compare_to_mcid` for a :class:`~helpers.pooling.MetaAnalysis`: its estimate, CI, PI and level.
 
     ``mcid`` is a number or a :class:`Threshold` from :func:`threshold_for`
-    (whose direction is used if ``direction`` is not given). Same definitions
-    as :func:`compare_to_mcid`.
+    (whose direction and kind are used if ``direction`` and
+    ``threshold_kind`` are not given). Same definitions as
+    :func:`compare_to_mcid`; the estimate is a between-group difference.
 
     >>> from helpers.pooling import meta_analysis
     >>> res = meta_analysis([0.9, 1.4, 1.1, 1.2], [0.04, 0.05, 0.03, 0.06])
@@ -334,9 +411,10 @@ def interpret_result(result: MetaAnalysis, mcid, direction: str | None = None, u
     """
     if not isinstance(result, MetaAnalysis):
         raise ValueError(f"result must be a MetaAnalysis from helpers.pooling.meta_analysis, got {type(result).__name__}")
-    mcid, direction = _mcid_and_direction(mcid, direction)
+    mcid, direction, kind = _mcid_and_direction(mcid, direction, threshold_kind)
     return compare_to_mcid(result.estimate, result.ci_low, result.ci_high, mcid, direction,
-                           pi_low=result.pi_low, pi_high=result.pi_high, level=result.level, unit=unit)
+                           pi_low=result.pi_low, pi_high=result.pi_high, level=result.level, unit=unit,
+                           threshold_kind=kind)
 
 
 # --------------------------------------------------------------------------- re-expression
@@ -460,7 +538,7 @@ def prob_exceeds_mcid(result: MetaAnalysis, mcid, direction: str | None = None, 
     """
     if not isinstance(result, MetaAnalysis):
         raise ValueError(f"result must be a MetaAnalysis from helpers.pooling.meta_analysis, got {type(result).__name__}")
-    mcid, direction = _mcid_and_direction(mcid, direction)
+    mcid, direction, _ = _mcid_and_direction(mcid, direction)
     direction = _check_direction(direction)
     m = _check_mcid(mcid)
     if not result.is_random:
@@ -563,8 +641,12 @@ class Threshold:
     """One published MCID (a row of ``data/mcid_thresholds.csv``), with its provenance.
 
     ``value`` is the threshold's size (> 0) in ``unit`` (points, percent or
-    SD); ``direction`` says which way is better; ``secondary`` is True when
-    the number was read from a secondary source (see ``notes``).
+    SD); ``direction`` says which way is better; ``kind`` says what it
+    measures (:data:`KINDS`: a within-person change, a between-group
+    difference, a responder definition, a distribution-based value, a rule of
+    thumb, or "not stated"), with ``kind_basis`` quoting or citing why;
+    ``secondary`` is True when the number was read from a secondary source
+    (see ``notes``).
     """
 
     scale: str
@@ -574,6 +656,8 @@ class Threshold:
     unit: str
     direction: str
     method: str
+    kind: str
+    kind_basis: str
     source: str
     doi_or_url: str
     location: str
@@ -588,7 +672,7 @@ class Threshold:
 
     def __str__(self) -> str:
         return (f"{self.scale} ({self.scale_range}): {self.value:g} {self.unit}, {self.direction}, "
-                f"{self.method}; {self.population}. Source: {self.source}"
+                f"{self.method}, {self.kind}; {self.population}. Source: {self.source}"
                 + (" [SECONDARY SOURCE]" if self.secondary else ""))
 
 
@@ -599,8 +683,8 @@ def load_thresholds(path=None) -> pd.DataFrame:
     ``quote``, and give a numeric ``threshold`` > 0 with ``unit`` in
     ('points', 'percent', 'SD'), ``direction`` in ('lower_is_better',
     'higher_is_better', 'either'), ``method`` in ('anchor', 'distribution',
-    'consensus', 'anchor+distribution') and ``read_or_derived`` in ('read',
-    'derived'); otherwise ``ValueError`` names the CSV line and the field.
+    'consensus', 'anchor+distribution'), ``kind`` in :data:`KINDS` with its
+    ``kind_basis``, and ``read_or_derived`` in ('read', 'derived'); otherwise ``ValueError`` names the CSV line and the field.
     A ``secondary`` column (True when ``notes`` say "SECONDARY SOURCE") is
     added. The data dictionary is ``data/mcid_thresholds.md``.
 
@@ -620,7 +704,7 @@ def load_thresholds(path=None) -> pd.DataFrame:
     table = table.apply(lambda col: col.str.strip())
     for i, row in table.iterrows():
         where = f"{path.name} line {i + 2} ({row['scale'] or 'no scale'})"
-        for field in ("scale", "source", "location", "quote", "doi_or_url"):
+        for field in ("scale", "source", "location", "quote", "doi_or_url", "kind_basis"):
             if not row[field]:
                 raise ValueError(f"{where}: {field} is empty; every threshold needs its source, location and a "
                                  "verbatim quote (honesty rule: no number without provenance)")
@@ -632,7 +716,7 @@ def load_thresholds(path=None) -> pd.DataFrame:
         if not math.isfinite(value) or value <= 0:
             raise ValueError(f"{where}: threshold must be > 0 (its size; direction says which way), got {value:g}")
         for field, allowed in (("unit", UNITS), ("direction", THRESHOLD_DIRECTIONS), ("method", METHODS),
-                               ("read_or_derived", READ_OR_DERIVED)):
+                               ("kind", KINDS), ("read_or_derived", READ_OR_DERIVED)):
             if row[field] not in allowed:
                 raise ValueError(f"{where}: {field} must be one of {allowed}, got {row[field]!r}")
     table["threshold"] = table["threshold"].astype(float)
@@ -641,13 +725,13 @@ def load_thresholds(path=None) -> pd.DataFrame:
 
 
 def threshold_for(scale: str, *, unit: str | None = None, population: str | None = None,
-                  source: str | None = None, method: str | None = None, text: str | None = None,
-                  path=None) -> Threshold:
+                  source: str | None = None, method: str | None = None, kind: str | None = None,
+                  text: str | None = None, path=None) -> Threshold:
     """Look up one published MCID by scale name (and filters), with its provenance.
 
     ``scale`` matches the ``scale`` column exactly (ignoring case); if
     nothing matches exactly, as a substring. ``unit`` must match exactly;
-    ``population``, ``source`` and ``method`` are case-insensitive
+    ``population``, ``source``, ``method`` and ``kind`` are case-insensitive
     substrings; ``text`` is a substring searched in the population, notes
     and quote (e.g. ``text="much better"`` for Salaffi's moderate tier). MCIDs differ by population and method (across chronic-pain
     studies, Olsen et al. 2018 found a median of 23 mm, interquartile range
@@ -674,7 +758,7 @@ def threshold_for(scale: str, *, unit: str | None = None, population: str | None
         if unit not in UNITS:
             raise ValueError(f"unit must be one of {UNITS}, got {unit!r}")
         rows = rows[rows["unit"] == unit]
-    for field, wanted in (("population", population), ("source", source), ("method", method)):
+    for field, wanted in (("population", population), ("source", source), ("method", method), ("kind", kind)):
         if wanted:
             rows = rows[rows[field].str.casefold().str.contains(wanted.casefold(), regex=False)]
     if text:
@@ -682,14 +766,16 @@ def threshold_for(scale: str, *, unit: str | None = None, population: str | None
         rows = rows[blob.str.contains(text.casefold(), regex=False)]
     if rows.empty:
         raise ValueError(f"scale {scale!r} is in the table, but no row matches the filters (unit={unit!r}, "
-                         f"population={population!r}, source={source!r}, method={method!r}, text={text!r})")
+                         f"population={population!r}, source={source!r}, method={method!r}, kind={kind!r}, "
+                         f"text={text!r})")
     if len(rows) > 1:
-        listing = "\n".join(f"  - {r.threshold:g} {r.unit} ({r.method}; {r.population[:70]}; {r.source[:60]})"
+        listing = "\n".join(f"  - {r.threshold:g} {r.unit} ({r.method}, {r.kind}; {r.population[:70]}; {r.source[:60]})"
                             for r in rows.itertuples())
         raise ValueError(f"{len(rows)} MCIDs match {scale!r}; choose one with unit=, population=, source=, "
-                         f"method= or text= (or read them all with load_thresholds()):\n{listing}")
+                         f"method=, kind= or text= (or read them all with load_thresholds()):\n{listing}")
     r = rows.iloc[0]
     return Threshold(scale=r["scale"], scale_range=r["scale_range"], population=r["population"],
                      value=float(r["threshold"]), unit=r["unit"], direction=r["direction"], method=r["method"],
+                     kind=r["kind"], kind_basis=r["kind_basis"],
                      source=r["source"], doi_or_url=r["doi_or_url"], location=r["location"], quote=r["quote"],
                      read_or_derived=r["read_or_derived"], notes=r["notes"], secondary=bool(r["secondary"]))
