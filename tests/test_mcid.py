@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from helpers.mcid import (CATEGORIES, THRESHOLD_COLUMNS, THRESHOLDS_CSV, ZONES, Threshold, compare_to_mcid, distribution_mcid,
+from helpers.mcid import (CATEGORIES, KINDS, THRESHOLD_COLUMNS, THRESHOLDS_CSV, ZONES, Threshold, compare_to_mcid, distribution_mcid,
                           interpret_result, load_thresholds, md_to_smd, prob_exceeds_mcid, smd_to_units,
                           threshold_for)
 from helpers.pooling import meta_analysis
@@ -295,6 +295,8 @@ def test_load_thresholds_rejects_a_row_without_source(tmp_path):
     ("unit", "mm", "unit must be one of"),
     ("direction", "decrease (improvement)", "direction must be one of"),
     ("read_or_derived", "guessed", "read_or_derived must be one of"),
+    ("kind", "between-person", "kind must be one of"),
+    ("kind_basis", "", "kind_basis is empty"),
 ])
 def test_load_thresholds_validates_every_field(tmp_path, column, value, message):
     table = pd.read_csv(THRESHOLDS_CSV, dtype=str, keep_default_na=False)
@@ -330,3 +332,63 @@ def test_threshold_for_looks_one_up_or_explains():
     assert threshold_for("HAQ").value == 0.375  # substring match when nothing matches exactly
     secondary = threshold_for("BPI interference")
     assert secondary.secondary and "SECONDARY SOURCE" in str(secondary)
+
+
+# --------------------------------------------------------------------------- the kind of a threshold
+
+def test_every_shipped_threshold_carries_its_kind_and_its_basis():
+    table = load_thresholds()
+    assert set(table["kind"]) <= set(KINDS) and table["kind_basis"].str.len().gt(20).all()
+    # the kit's own reading of its sources, row by row for the ones the notebooks use
+    assert set(table.loc[table.source.str.startswith("Ostelo"), "kind"]) == {"within-person change"}
+    assert set(table.loc[table.source.str.startswith("Farrar"), "kind"]) == {"within-person change"}
+    assert set(table.loc[table.source.str.contains("IMMPACT"), "kind"]) == {"responder definition"}
+    assert set(table.loc[table.scale == "SMD", "kind"]) == {"rule of thumb"}
+    assert set(table.loc[table.source.str.startswith("Norman"), "kind"]) == {"distribution-based"}
+    assert threshold_for("QPR-15", kind="between-group").value == 4.0
+    assert threshold_for("QPR-15", kind="within-person").value == 5.0
+    # a kind the kit could not read is said to be unknown, not guessed
+    mathias = table[table.source.str.startswith("Mathias")].iloc[0]
+    assert mathias.kind == "not stated" and "could not read" in mathias.kind_basis
+
+
+def test_a_within_person_threshold_on_a_between_group_difference_says_so():
+    ostelo = threshold_for("Pain VAS", source="Ostelo", unit="points")
+    assert ostelo.kind == "within-person change"
+    # Wilson 2024's medium-term pain MD, read on 0-100, against Ostelo's 15 mm within-patient change
+    c = compare_to_mcid(-3.48, -6.61, -0.35, ostelo.value, LIB, threshold_kind=ostelo.kind)
+    assert c.category == "clearly not important"           # where the CI lies, as before
+    assert c.verdict == "below a within-person change threshold: importance not settled"
+    assert c.kind_caution.startswith("Caution: this threshold is a within-person change")
+    assert "does not show that nobody benefits" in c.reasoning and "clearly not important" not in c.reasoning
+    assert "responders_from_md" in c.kind_caution
+    # a between-group MID gives the plain verdict, with no caution
+    plain = compare_to_mcid(-3.48, -6.61, -0.35, 15.0, LIB, threshold_kind="between-group difference")
+    assert plain.verdict == "clearly not important" and plain.kind_caution is None
+    # a responder definition is person-level too; other verdicts are qualified, not renamed
+    big = compare_to_mcid(-20.0, -25.0, -16.0, 15.0, LIB, threshold_kind="responder definition")
+    assert big.verdict == "clearly important (benefit), against a responder definition threshold"
+    # interpret_result takes the kind from a Threshold
+    fit = meta_analysis([-3.0, -4.0, -2.5], [1.0, 1.2, 0.9])
+    assert interpret_result(fit, ostelo).threshold_kind == "within-person change"
+    assert "not settled" in interpret_result(fit, ostelo).verdict
+
+
+@pytest.mark.parametrize("kind, words", [
+    ("distribution-based", "spread of the scores"),
+    ("rule of thumb", "not 'minimally important'"),
+    ("not stated", "kind of threshold was not stated"),
+])
+def test_other_kinds_get_their_own_note(kind, words):
+    c = compare_to_mcid(0.26, 0.16, 0.36, 0.5, HIB, threshold_kind=kind)
+    assert words in c.kind_caution and words in c.reasoning and c.verdict == c.category
+
+
+def test_kinds_are_validated():
+    with pytest.raises(ValueError, match="threshold_kind must be one of"):
+        compare_to_mcid(0.2, 0.1, 0.3, 0.5, HIB, threshold_kind="within person")
+    with pytest.raises(ValueError, match="estimate_kind must be one of"):
+        compare_to_mcid(0.2, 0.1, 0.3, 0.5, HIB, estimate_kind="pooled")
+    within = compare_to_mcid(6.0, 5.2, 6.8, 5.0, HIB, estimate_kind="within-person change",
+                             threshold_kind="between-group difference")
+    assert "use a within-person minimal important change" in within.kind_caution
