@@ -18,8 +18,14 @@ result against such a threshold:
 * :func:`distribution_mcid` -- the distribution-based fall-backs (half an SD,
   one SEM) when no anchor-based MCID exists;
 * :func:`load_thresholds` / :func:`threshold_for` -- published MCIDs with
-  source, location and a verbatim quote (``data/mcid_thresholds.csv``;
-  ``data/mcid_thresholds.md`` is its data dictionary).
+  source, location, a verbatim quote and their *kind* (within-person change,
+  between-group difference, responder definition, distribution-based, rule
+  of thumb) (``data/mcid_thresholds.csv``; ``data/mcid_thresholds.md`` is its
+  data dictionary);
+* :func:`responders_from_md` / :func:`control_responders` -- the responder
+  approach: a mean difference as the proportion of patients reaching a
+  threshold in each group, their risk difference and the NNT (Cochrane
+  Handbook 5.1 12.6.3 and 17.8.1; GRADE 13).
 
 The approach follows GRADE's construct of certainty: "Certainty of evidence
 is best considered as the certainty that a true effect lies on one side of a
@@ -43,8 +49,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._distributions import t_cdf, t_sf
+from ._distributions import norm_cdf, norm_isf, t_cdf, t_sf
 from ._format import short_number
+from .absolute_effects import nnt, risk_difference_at
 from .pooling import MetaAnalysis
 
 __all__ = [
@@ -54,6 +61,7 @@ __all__ = [
     "MCIDProbability", "prob_exceeds_mcid",
     "DistributionMCID", "distribution_mcid",
     "Threshold", "load_thresholds", "threshold_for",
+    "KINDS", "ResponderEstimate", "control_responders", "responders_from_md",
 ]
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -324,7 +332,7 @@ def compare_to_mcid(estimate, ci_low, ci_high, mcid, direction, pi_low=None, pi_
         verdict = ("every value in the CI is smaller than this threshold, but the threshold is for one patient, not "
                    "for a difference between group means, so this does not show the effect is too small to matter.")
     elif mismatch:
-        shown = f"{label}, against a {threshold_kind} threshold"
+        shown = f"{label}, vs a {threshold_kind} threshold"
     else:
         shown = label
     sentences.append(f"Verdict: {shown}: {verdict}")
@@ -779,3 +787,140 @@ def threshold_for(scale: str, *, unit: str | None = None, population: str | None
                      kind=r["kind"], kind_basis=r["kind_basis"],
                      source=r["source"], doi_or_url=r["doi_or_url"], location=r["location"], quote=r["quote"],
                      read_or_derived=r["read_or_derived"], notes=r["notes"], secondary=bool(r["secondary"]))
+
+
+# --------------------------------------------------------------------------- the responder approach
+
+@dataclass(frozen=True)
+class ResponderEstimate:
+    """A mean difference re-expressed as responders: the proportion reaching a threshold in each group.
+
+    ``p_control`` is the (given or derived) proportion of control patients
+    who reach the responder threshold, ``p_intervention`` the proportion
+    implied in the intervention group; ``rd`` = their difference (a positive
+    RD means more responders with the intervention) with ``rd_ci``;
+    ``nnt`` is the number needed to treat for one more responder
+    (:func:`helpers.absolute_effects.nnt`, ``outcome="desirable"``);
+    ``smd`` is the MD on the benefit scale divided by ``sd``; ``method`` is
+    "logistic" or "normal"; ``text`` says it in words, with its assumptions.
+    """
+
+    md: float
+    md_ci: tuple[float, float] | None
+    sd: float
+    smd: float
+    control_risk: float
+    method: str
+    p_control: float
+    p_intervention: float
+    p_intervention_ci: tuple[float, float] | None
+    rd: float
+    rd_ci: tuple[float, float] | None
+    nnt: object
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+RESPONDER_METHODS = ("logistic", "normal")
+
+
+def control_responders(mean_change, sd_change, threshold, direction: str) -> float:
+    """Proportion of control patients whose own change reaches a within-person threshold, if changes are normal.
+
+    .. math:: p_C = \\Phi\\left(\\frac{\\bar b_C - M}{SD}\\right)
+
+    with :math:`\\bar b_C` the control group's mean change on the benefit
+    scale (positive = improvement), :math:`M` the within-person threshold
+    (e.g. a minimal important change, or a responder definition in points)
+    and :math:`SD` the SD of the changes. This is where a *within-person*
+    threshold belongs: applied to each patient's change, not to the
+    difference between group means (RESP-04: the proportions above the MID
+    in each group, under normal distributions).
+
+    >>> round(control_responders(mean_change=-1.0, sd_change=2.0, threshold=2.0, direction="lower_is_better"), 4)
+    0.3085
+    """
+    direction = _check_direction(direction)
+    sign = 1.0 if direction == "higher_is_better" else -1.0
+    m = _check_mcid(threshold)
+    sd = float(_positive_sd(sd_change))
+    return float(norm_cdf((sign * _finite("mean_change", mean_change) - m) / sd))
+
+
+def responders_from_md(md, sd, control_risk, direction: str, *, ci_low=None, ci_high=None,
+                       method: str = "logistic") -> ResponderEstimate:
+    """Re-express a mean difference as the proportion of patients reaching a threshold: RD and NNT.
+
+    A pooled mean difference is a difference between group means; a
+    within-person MID says how much *one patient* must improve. The
+    responder approach joins them: it asks how many more patients reach the
+    threshold with the intervention (Cochrane Handbook 5.1 17.8.1, RESP-01:
+    an MD below the MID does not mean nobody benefits; GRADE 13, RESP-05).
+    Inputs: the MD (intervention minus control) and its CI, the SD of the
+    outcome (``sd``; a typical among-person SD, e.g. a baseline SD), and the
+    proportion of *control* patients who reach the threshold
+    (``control_risk``: from the trials, or :func:`control_responders`, or a
+    labelled assumption). With :math:`d = b/SD` (the MD on the benefit scale
+    in SD units):
+
+    * ``method="logistic"`` (Cochrane Handbook 5.1 12.6.3, RESP-02/03,
+      citing Furukawa 1999 and Chinn 2000): an underlying logistic
+      distribution with equal SDs gives :math:`\\ln OR = \\pi d/\\sqrt 3`
+      (about 1.81 d); the OR and the control proportion give the RD
+      (:func:`helpers.absolute_effects.risk_difference_at`).
+    * ``method="normal"`` (RESP-04): normal outcomes with equal SDs, the
+      intervention distribution shifted by :math:`d`:
+      :math:`p_I = \\Phi(\\Phi^{-1}(p_C) + d)`.
+
+    Then RD = p_I - p_C and the NNT for one more responder
+    (:func:`helpers.absolute_effects.nnt`, a desirable outcome). CI limits of
+    the MD map monotonically to limits of the RD. Both methods are
+    approximations ("the results must be regarded as an approximation",
+    RESP-02); they need the control proportion, which a pooled MD does not
+    give, so say where it came from.
+
+    >>> r = responders_from_md(-1.0, 2.0, 0.3, "lower_is_better", method="normal")
+    >>> round(r.p_intervention, 4), round(r.rd, 4), r.nnt.label, r.nnt.rounded
+    (0.4903, 0.1903, 'NNTB', 6)
+    """
+    direction = _check_direction(direction)
+    if method not in RESPONDER_METHODS:
+        raise ValueError(f"method must be one of {RESPONDER_METHODS}, got {method!r}")
+    sign = 1.0 if direction == "higher_is_better" else -1.0
+    est = _finite("md", md)
+    sd = float(_positive_sd(sd))
+    pc = _finite("control_risk", control_risk)
+    if not 0 < pc < 1:
+        raise ValueError(f"control_risk must be the proportion of control patients reaching the threshold, strictly "
+                         f"between 0 and 1; got {control_risk!r}")
+    if (ci_low is None) != (ci_high is None):
+        raise ValueError("give both ci_low and ci_high, or neither")
+    md_ci = None
+    if ci_low is not None:
+        md_ci = (_finite("ci_low", ci_low), _finite("ci_high", ci_high))
+        if not md_ci[0] <= est <= md_ci[1]:
+            raise ValueError(f"the MD ({est:g}) must lie inside its CI ({md_ci[0]:g} to {md_ci[1]:g})")
+    values = np.array([est] + (list(md_ci) if md_ci else []))
+    d = sign * values / sd
+    if method == "logistic":
+        pi = pc + np.asarray(risk_difference_at(np.exp(math.pi / math.sqrt(3) * d), pc, measure="OR"))
+    else:
+        pi = norm_cdf(-norm_isf(pc) + d)
+    rd = pi - pc
+    p_ci = rd_ci = None
+    if md_ci:
+        p_ci = tuple(sorted((float(pi[1]), float(pi[2]))))
+        rd_ci = (p_ci[0] - pc, p_ci[1] - pc)
+    n = nnt(float(rd[0]), rd_ci, outcome="desirable")
+    how = ("logistic model, ln OR = 1.81 × SMD (Cochrane Handbook 5.1 12.6.3)" if method == "logistic" else
+           "normal distributions with equal SDs")
+    text = (f"An MD of {short_number(est)} with SD {short_number(sd)} is {short_number(float(d[0]))} SD on the benefit "
+            f"scale. If {100 * pc:.0f}% of control patients reach the threshold, about {100 * float(pi[0]):.0f}% of "
+            f"intervention patients would ({how})")
+    text += (f" (95% CI {100 * p_ci[0]:.0f}% to {100 * p_ci[1]:.0f}%)" if p_ci else "")
+    text += f": a risk difference of {100 * float(rd[0]):+.1f} percentage points, {n}."
+    return ResponderEstimate(md=est, md_ci=md_ci, sd=sd, smd=float(d[0]), control_risk=pc, method=method,
+                             p_control=pc, p_intervention=float(pi[0]), p_intervention_ci=p_ci, rd=float(rd[0]),
+                             rd_ci=rd_ci, nnt=n, text=text)

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from helpers.mcid import (CATEGORIES, KINDS, THRESHOLD_COLUMNS, THRESHOLDS_CSV, ZONES, Threshold, compare_to_mcid, distribution_mcid,
+from helpers.mcid import (CATEGORIES, KINDS, control_responders, responders_from_md, THRESHOLD_COLUMNS, THRESHOLDS_CSV, ZONES, Threshold, compare_to_mcid, distribution_mcid,
                           interpret_result, load_thresholds, md_to_smd, prob_exceeds_mcid, smd_to_units,
                           threshold_for)
 from helpers.pooling import meta_analysis
@@ -367,7 +367,7 @@ def test_a_within_person_threshold_on_a_between_group_difference_says_so():
     assert plain.verdict == "clearly not important" and plain.kind_caution is None
     # a responder definition is person-level too; other verdicts are qualified, not renamed
     big = compare_to_mcid(-20.0, -25.0, -16.0, 15.0, LIB, threshold_kind="responder definition")
-    assert big.verdict == "clearly important (benefit), against a responder definition threshold"
+    assert big.verdict == "clearly important (benefit), vs a responder definition threshold"
     # interpret_result takes the kind from a Threshold
     fit = meta_analysis([-3.0, -4.0, -2.5], [1.0, 1.2, 0.9])
     assert interpret_result(fit, ostelo).threshold_kind == "within-person change"
@@ -392,3 +392,59 @@ def test_kinds_are_validated():
     within = compare_to_mcid(6.0, 5.2, 6.8, 5.0, HIB, estimate_kind="within-person change",
                              threshold_kind="between-group difference")
     assert "use a within-person minimal important change" in within.kind_caution
+
+
+# --------------------------------------------------------------------------- the responder approach
+
+def test_responders_normal_method_matches_scipy():
+    # normal outcomes, equal SDs: the intervention distribution is the control's shifted by d = benefit / SD
+    r = responders_from_md(-3.48, 20.0, 0.30, LIB, ci_low=-6.61, ci_high=-0.35, method="normal")
+    d = np.array([3.48, 6.61, 0.35]) / 20.0
+    expected = stats.norm.cdf(stats.norm.ppf(0.30) + d)
+    assert r.p_intervention == pytest.approx(expected[0], rel=1e-12)
+    assert r.p_intervention_ci == pytest.approx((expected[2], expected[1]), rel=1e-12)
+    assert r.rd == pytest.approx(expected[0] - 0.30, rel=1e-12) and r.rd_ci[0] < r.rd < r.rd_ci[1]
+    assert r.nnt.label == "NNTB" and r.nnt.value == pytest.approx(1 / r.rd, rel=1e-12)
+    assert r.smd == pytest.approx(0.174, rel=1e-12)
+
+
+def test_responders_logistic_method_is_the_handbooks_log_odds_ratio():
+    # Cochrane Handbook 5.1 12.6.3: ln OR = pi / sqrt(3) x SMD, combined with the control proportion
+    r = responders_from_md(0.26, 1.0, 0.25, HIB, ci_low=0.16, ci_high=0.36)
+    odds = math.exp(math.pi / math.sqrt(3) * 0.26)
+    expected = odds * 0.25 / (1 - 0.25 + odds * 0.25)
+    assert r.p_intervention == pytest.approx(expected, rel=1e-12) and r.method == "logistic"
+    assert math.pi / math.sqrt(3) == pytest.approx(1.81, abs=0.005)   # the Handbook's "approximately 1.81"
+    assert "NNTB" in r.text and "12.6.3" in r.text
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.floats(-3, 3), st.floats(0.5, 30), st.floats(0.02, 0.98), st.sampled_from(["logistic", "normal"]))
+def test_responders_invariants(md, sd, pc, method):
+    up = responders_from_md(md, sd, pc, HIB, method=method)
+    down = responders_from_md(-md, sd, pc, LIB, method=method)
+    assert up.rd == pytest.approx(down.rd, abs=1e-12)                 # direction is only a sign
+    assert (up.rd > 0) == (md > 0) or abs(md) < 1e-12
+    zero = responders_from_md(0.0, sd, pc, HIB, method=method)
+    assert zero.rd == pytest.approx(0.0, abs=1e-12)
+    more = responders_from_md(md + 1.0, sd, pc, HIB, method=method)
+    assert more.rd > up.rd                                            # a larger benefit, more responders
+
+
+def test_control_responders_applies_the_within_person_threshold_to_changes():
+    # control patients improve by 1 point on average (SD of change 2); a responder improves by >= 2 points
+    assert control_responders(-1.0, 2.0, 2.0, LIB) == pytest.approx(stats.norm.cdf(-0.5), rel=1e-12)
+    assert control_responders(1.0, 2.0, 2.0, HIB) == pytest.approx(stats.norm.cdf(-0.5), rel=1e-12)
+
+
+def test_responders_bad_input():
+    with pytest.raises(ValueError, match="control_risk must be"):
+        responders_from_md(1.0, 2.0, 1.2, HIB)
+    with pytest.raises(ValueError, match="method must be one of"):
+        responders_from_md(1.0, 2.0, 0.3, HIB, method="probit")
+    with pytest.raises(ValueError, match="reference_sd|sd"):
+        responders_from_md(1.0, 0.0, 0.3, HIB)
+    with pytest.raises(ValueError, match="inside its CI"):
+        responders_from_md(1.0, 2.0, 0.3, HIB, ci_low=1.5, ci_high=2.0)
+    with pytest.raises(ValueError, match="both ci_low and ci_high"):
+        responders_from_md(1.0, 2.0, 0.3, HIB, ci_low=0.5)
