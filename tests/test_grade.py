@@ -276,7 +276,7 @@ def test_publication_bias_not_assessable_below_ten_studies(reference):
 
 def test_publication_bias_uses_egger_from_ten_studies(reference):
     d = reference["bcg_logRR"]  # k = 13
-    eg = egger_test(d["yi"], d["vi"])
+    eg = egger_test(meta_analysis(d["yi"], d["vi"]))
     s = suggest_publication_bias(d["yi"], d["vi"])
     assert f"p = {eg.pvalue:.3f}" in s.reason
     assert s.level == ("strongly suspected" if eg.pvalue < 0.05 else "undetected")
