@@ -5,7 +5,7 @@ decimal has usually met one of these, not made a mistake. Each convention is
 a small frozen record; :func:`helpers.effect_sizes.smd`,
 :func:`helpers.pooling.meta_analysis` and
 :func:`helpers.pooling.subgroup_analysis` accept ``conventions="metafor"``,
-``"revman5"`` or ``"meta"`` and take every default from it, while any
+``"revman5"``, ``"revman"`` (current RevMan) or ``"meta"`` and take every default from it, while any
 argument given explicitly still wins.
 
 Sources (quoted in ``docs/conventions.md``):
@@ -18,6 +18,12 @@ Sources (quoted in ``docs/conventions.md``):
 * RevMan 5: Deeks & Higgins (2010) *Statistical algorithms in Review
   Manager 5* as implemented by meta's ``settings.meta("RevMan5")`` (the
   document itself is cited there), and the Cochrane Handbook v5.1 ch. 9.
+* Current RevMan (``"revman"``, since January 2025): Cochrane Methods,
+  "Random-effects meta-analysis methods for Intervention Reviews"
+  (methods.cochrane.org: REML, Q-profile, HKSJ, prediction intervals, I²
+  from tau²) and Cochrane Community, "Embracing new random-effects methods
+  for systematic reviews of interventions". RevMan's own documentation of
+  its formulas could not be read by the kit; see the entry's note.
 """
 
 from __future__ import annotations
@@ -76,6 +82,17 @@ CONVENTIONS = {
         drop_double_zero=True,
         note="RevMan 5 prints no prediction interval and no CI for I²; the Cochrane Handbook's "
              "prediction interval is pi_method='hts'.",
+    ),
+    "revman": Convention(
+        name="revman", correction="revman", variance="revman", method="REML", i2_method="tau2",
+        i2_ci_method="q-profile", ci_method="hksj", pi_method="auto", common_tau2=False, between_se="wald", add=0.5,
+        drop_double_zero=True,
+        note="Current RevMan (random-effects methods implemented January 2025): REML tau², Q-profile CI for tau², "
+             "HKSJ CI for the summary effect, a prediction interval, I² from tau² (methods.cochrane.org, 'Random-"
+             "effects meta-analysis methods for Intervention Reviews'). The kit could not read RevMan's own "
+             "statistical documentation: the prediction interval here is t(k-1) with the HKSJ SE (pi_method='auto'; "
+             "the source says only 't-distribution or the normal distribution'), and the SMD formulas, zero-cell "
+             "rules and subgroup SEs are kept as in RevMan 5.",
     ),
     "meta": Convention(
         name="meta", correction="exact", variance="UB", method="REML", i2_method="q", i2_ci_method="test-based",

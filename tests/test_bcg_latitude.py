@@ -57,9 +57,9 @@ def test_latitude_meta_regression_matches_metafor(es, key, method, ci_method):
 
 
 def test_allocation_as_a_categorical_moderator_matches_metafor(es):
-    fit = meta_regression(es.yi, es.vi, mods=BCG[["alloc"]], method="REML")
+    fit = meta_regression(es.yi, es.vi, mods=BCG[["alloc"]].set_axis(es.index), method="REML")
     _agree(fit, REFERENCE["fits"]["alloc_REML"], ["intercept", "alloc[random]", "alloc[systematic]"])
-    both = meta_regression(es.yi, es.vi, mods=BCG[["ablat", "alloc"]], method="REML")
+    both = meta_regression(es, mods=BCG[["ablat", "alloc"]].set_axis(es.index), method="REML")
     _agree(both, REFERENCE["fits"]["ablat_alloc_REML"], ["intercept", "ablat", "alloc[random]", "alloc[systematic]"])
 
 
