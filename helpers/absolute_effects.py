@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["NNT", "nnt", "risk_difference_at", "per_1000"]
+__all__ = ["NNT", "NNTLimit", "nnt", "risk_difference_at", "per_1000"]
 
 OUTCOMES = ("undesirable", "desirable")
 
@@ -52,7 +52,7 @@ def _whole(x: float) -> float:
 
 
 @dataclass(frozen=True)
-class _Limit:
+class NNTLimit:
     """One end of an NNT interval: a count of patients and its direction (NNTB/NNTH), possibly infinite."""
 
     value: float
@@ -77,7 +77,7 @@ class NNT:
     value: float
     label: str
     rd: float
-    ci: tuple[_Limit, _Limit] | None = None
+    ci: tuple[NNTLimit, NNTLimit] | None = None
     ci_includes_infinity: bool = False
     level: float = 0.95
 
@@ -136,7 +136,7 @@ def nnt(rd, ci: tuple[float, float] | None = None, *, outcome: str = "undesirabl
         raise ValueError(f"ci must bracket the estimate: ({low}, {high}) does not contain rd = {rd}")
 
     def end(x):
-        return _Limit(math.inf if x == 0 else 1 / abs(x), "NNTB" if _benefit(x, outcome) else "NNTH")
+        return NNTLimit(math.inf if x == 0 else 1 / abs(x), "NNTB" if _benefit(x, outcome) else "NNTH")
 
     crosses = low <= 0 <= high
     if crosses:
