@@ -49,7 +49,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._distributions import norm_cdf, norm_isf, t_cdf, t_sf
+from ._distributions import norm_isf, norm_sf, t_cdf, t_sf
 from ._format import short_number
 from .absolute_effects import nnt, risk_difference_at
 from .pooling import MetaAnalysis
@@ -846,7 +846,7 @@ def control_responders(mean_change, sd_change, threshold, direction: str) -> flo
     sign = 1.0 if direction == "higher_is_better" else -1.0
     m = _check_mcid(threshold)
     sd = float(_positive_sd(sd_change))
-    return float(norm_cdf((sign * _finite("mean_change", mean_change) - m) / sd))
+    return float(norm_sf((m - sign * _finite("mean_change", mean_change)) / sd))  # Phi(x) = 1 - Phi(-x)
 
 
 def responders_from_md(md, sd, control_risk, direction: str, *, ci_low=None, ci_high=None,
@@ -907,7 +907,7 @@ def responders_from_md(md, sd, control_risk, direction: str, *, ci_low=None, ci_
     if method == "logistic":
         pi = pc + np.asarray(risk_difference_at(np.exp(math.pi / math.sqrt(3) * d), pc, measure="OR"))
     else:
-        pi = norm_cdf(-norm_isf(pc) + d)
+        pi = norm_sf(norm_isf(pc) - d)  # Phi(Phi^-1(pc) + d), with Phi^-1(pc) = -isf(pc)
     rd = pi - pc
     p_ci = rd_ci = None
     if md_ci:

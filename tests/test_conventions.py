@@ -116,7 +116,7 @@ def test_revman_excludes_double_zero_studies_with_a_clear_error():
 def test_unknown_convention_is_refused():
     with pytest.raises(ValueError, match="conventions must be one of"):
         get_convention("stata")
-    assert set(CONVENTIONS) == {"metafor", "revman5", "meta"}
+    assert set(CONVENTIONS) == {"metafor", "revman5", "revman", "meta"}
 
 
 def test_revman5_export_of_fleiss1993_mean_difference_is_reproduced():
