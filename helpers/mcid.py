@@ -240,7 +240,8 @@ def compare_to_mcid(estimate, ci_low, ci_high, mcid, direction, pi_low=None, pi_
     within-person threshold: importance not settled") and ``kind_caution``
     explains why and points to :func:`responders_from_md`. A
     distribution-based value or Cohen's rule of thumb gets a caution of its
-    own.
+    own, and its verdict says "by a rule of thumb threshold (not an
+    anchor-based MID)" (or "distribution-based").
 
     Flags: ``statistically_significant`` (the CI excludes 0),
     ``point_estimate_reaches_mcid`` (in either direction; see ``side`` via
@@ -333,6 +334,8 @@ def compare_to_mcid(estimate, ci_low, ci_high, mcid, direction, pi_low=None, pi_
                    "for a difference between group means, so this does not show the effect is too small to matter.")
     elif mismatch:
         shown = f"{label}, vs a {threshold_kind} threshold"
+    elif threshold_kind in ("rule of thumb", "distribution-based"):
+        shown = f"{label}, by a {threshold_kind} threshold (not an anchor-based MID)"
     else:
         shown = label
     sentences.append(f"Verdict: {shown}: {verdict}")
