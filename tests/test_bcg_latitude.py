@@ -39,9 +39,9 @@ def _agree(fit, ref, names):
     assert list(fit.coef_names) == names
     for ours, theirs in [("estimate", "estimate"), ("se", "se"), ("ci_low", "ci_low"), ("ci_high", "ci_high"),
                          ("pvalue", "pvalue"), ("statistic", "statistic")]:
-        np.testing.assert_allclose(getattr(fit, ours), ref[theirs], rtol=1e-6, err_msg=ours)
+        np.testing.assert_allclose(getattr(fit, ours), ref[theirs], rtol=1e-9, err_msg=ours)
     np.testing.assert_allclose([fit.tau2, fit.qe, fit.qe_pvalue, fit.qm, fit.qm_pvalue],
-                               [ref["tau2"], ref["QE"], ref["QE_p"], ref["QM"], ref["QM_p"]], rtol=1e-6)
+                               [ref["tau2"], ref["QE"], ref["QE_p"], ref["QM"], ref["QM_p"]], rtol=1e-9)
     assert fit.qe_df == ref["QE_df"]
 
 
@@ -51,9 +51,9 @@ def test_latitude_meta_regression_matches_metafor(es, key, method, ci_method):
     ref = REFERENCE["fits"][key]
     fit = meta_regression(es.yi, es.vi, mods={"ablat": BCG.ablat}, method=method, ci_method=ci_method)
     _agree(fit, ref, ["intercept", "ablat"])
-    np.testing.assert_allclose([fit.i2, fit.h2, fit.r2], [ref["I2"], ref["H2"], ref["R2"]], rtol=1e-6)
+    np.testing.assert_allclose([fit.i2, fit.h2, fit.r2], [ref["I2"], ref["H2"], ref["R2"]], rtol=1e-9)
     if method == "REML":
-        np.testing.assert_allclose(fit.tau2_ci, ref["tau2_ci"], rtol=1e-5)
+        np.testing.assert_allclose(fit.tau2_ci, ref["tau2_ci"], rtol=1e-9)
 
 
 def test_allocation_as_a_categorical_moderator_matches_metafor(es):
@@ -69,3 +69,10 @@ def test_latitude_explains_most_of_the_heterogeneity(es):
     tau2_total = REFERENCE["fits"]["intercept_REML"]["tau2"]
     assert fit.tau2 < tau2_total
     np.testing.assert_allclose(fit.r2, 100 * (1 - fit.tau2 / tau2_total), rtol=1e-9)
+
+
+def test_predicted_risk_ratios_by_latitude_match_metafor_predict(es):
+    fit = meta_regression(es, mods=BCG[["ablat"]].set_axis(es.index))
+    ref = REFERENCE["predict_ablat_REML"]
+    predicted = np.exp(fit.estimate[0] + fit.estimate[1] * np.asarray(ref["ablat"], dtype=float))
+    np.testing.assert_allclose(predicted, ref["pred"], rtol=1e-9)
