@@ -898,8 +898,10 @@ def summary_of_findings(rows: Iterable[SoFRow | Mapping]) -> pd.DataFrame:
     """A GRADEpro-style Summary of Findings table, one row per outcome.
 
     ``rows``: :class:`SoFRow` objects, or mappings with the same keys.
-    Columns: outcome; participants (studies), e.g. "1265 (5 RCTs)";
-    certainty, e.g. "⊕⊕◯◯ Low a,b" with footnote letters; relative effect
+    Columns: outcome; participants (studies), e.g. "1265 (5 RCTs)" (with
+    the row's ``design_note`` after a semicolon); certainty, e.g. "⊕⊕◯◯ Low
+    a,b" with footnote letters, or "not graded (2 domains not assessed)"
+    without circles when a domain was not assessed; relative effect
     (ratio measures, e.g. "RR 0.49 (0.34 to 0.70)"); absolute effect (e.g.
     "SMD 0.18 higher (0.07 higher to 0.29 higher)", or per 1000 for a ratio
     with a control risk); comments; footnotes (the lettered texts of that
