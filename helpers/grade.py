@@ -7,12 +7,21 @@ for non-randomised evidence, rating up through three further domains
 (Cochrane Handbook v6.4 ch14, Key Points). Randomised trials start high and
 observational studies low (GRADE 4, Guyatt et al. 2011).
 
-This module keeps the arithmetic honest and the judgement human:
+GRADE is a judgement, and its rules are guidance: "the final rating of
+confidence may differ from that suggested by separate consideration of each
+domain" (GRADE 11, rule GRADE-05), and its developers "warn against a too
+mechanistic approach" (GRADE-07). This module keeps the arithmetic visible and
+the judgement human:
 
 * :class:`DomainJudgement` -- one domain rated "not serious", "serious" (-1)
-  or "very serious" (-2), with the reason required when rating down;
-* :class:`GradeAssessment` -- all five judgements for an outcome; the
-  ``certainty`` is *computed*, never typed by hand;
+  or "very serious" (-2) (for publication bias GRADE's own words,
+  "undetected" or "strongly suspected"), with the reason required when
+  rating down;
+* :class:`GradeAssessment` -- all five judgements for an outcome. Their
+  count gives the ``domain_certainty``; an ``overall`` rating may differ
+  from it when a reason is given (e.g. borderline concerns in two domains,
+  one downgrade), and the reason becomes a footnote. A domain "not
+  assessed" leaves the outcome *not graded*;
 * ``suggest_*`` helpers -- read a meta-analysis and return a
   :class:`Suggestion` with the rule applied and its source. They never
   impose: accept one with :meth:`Suggestion.to_judgement`, or overrule it;
@@ -37,7 +46,8 @@ import numpy as np
 import pandas as pd
 
 from .bias import egger_test
-from .pooling import MetaAnalysis, _inputs
+from .pooling import MetaAnalysis, meta_analysis
+from ._validate import study_inputs
 from ._distributions import norm_isf
 from ._format import short_number
 
@@ -55,7 +65,11 @@ RULES_CSV = DATA_DIR / "grade_rules.csv"
 #: honest fourth answer when the information is not available (e.g. risk of bias without the full
 #: text): it rates down nothing in the best case and up to two levels in the worst, so a certainty
 #: with a domain not assessed is an upper bound, and says so.
-LEVELS = {"not serious": 0, "serious": -1, "very serious": -2, "not assessed": 0}
+LEVELS = {"not serious": 0, "serious": -1, "very serious": -2, "not assessed": 0,
+          "undetected": 0, "strongly suspected": -1}
+#: GRADE's words for publication bias ("undetected" / "strongly suspected"; GRADE 5 asks authors to "suspect
+#: publication bias", rule PB-02). "not serious"/"serious" given for this domain are stored as these words.
+PUBLICATION_BIAS_WORDS = {"not serious": "undetected", "serious": "strongly suspected"}
 DOMAINS = ("risk_of_bias", "inconsistency", "indirectness", "imprecision", "publication_bias")
 DOMAIN_LABELS = {"risk_of_bias": "Risk of bias", "inconsistency": "Inconsistency", "indirectness": "Indirectness",
                  "imprecision": "Imprecision", "publication_bias": "Publication bias"}
@@ -99,6 +113,10 @@ RULE_SOURCES = {
     "PB-02": "GRADE 5 (Guyatt et al. 2011, J Clin Epidemiol 64:1277), abstract",
     "PB-03": "GRADE 5 (Guyatt et al. 2011, J Clin Epidemiol 64:1277), abstract",
     "PB-04": "Cochrane Handbook v5.1.0, 10.4.3",
+    "PB-05": "Harbord, Harris & Sterne 2009, Stata J 9:197, abstract (Harbord's and Peters' tests)",
+    "GRADE-05": "GRADE 11 (Guyatt et al. 2012, J Clin Epidemiol), abstract",
+    "GRADE-06": "GRADE 11 (Guyatt et al. 2012, J Clin Epidemiol), key points",
+    "GRADE-07": "KCE Process Book, GRADE introduction",
 }
 
 RULE_COLUMNS = ("rule_id", "domain", "rule", "threshold", "source", "doi_or_url", "location", "quote",
@@ -159,17 +177,23 @@ def _domain(name) -> str:
     return key
 
 
-def _level(level) -> str:
+def _level(level, domain: str) -> str:
     key = str(level).strip().lower()
     if key not in LEVELS:
         raise ValueError(f"level must be one of {tuple(LEVELS)} (GRADE's words), got {level!r}")
+    if domain == "publication_bias":
+        return PUBLICATION_BIAS_WORDS.get(key, key)
+    if key in PUBLICATION_BIAS_WORDS.values():
+        raise ValueError(f"'{key}' is GRADE's word for publication bias only; for {DOMAIN_LABELS[domain]} use "
+                         "'not serious', 'serious' or 'very serious'")
     return key
 
 
 @dataclass(frozen=True)
 class DomainJudgement:
     """One GRADE domain for one outcome: ``level`` is "not serious", "serious" or "very serious",
-    or "not assessed" where the information needed is not available.
+    or "not assessed" where the information needed is not available. Publication bias takes GRADE's
+    words, "undetected" (0) or "strongly suspected" (-1); "not serious"/"serious" are stored as those.
 
     A reason is required whenever the level rates down (GRADE asks authors
     to explain every downgrade) and for "not assessed" (say what is
@@ -187,10 +211,10 @@ class DomainJudgement:
 
     def __post_init__(self):
         object.__setattr__(self, "domain", _domain(self.domain))
-        object.__setattr__(self, "level", _level(self.level))
+        object.__setattr__(self, "level", _level(self.level, self.domain))
         object.__setattr__(self, "reason", str(self.reason).strip())
         object.__setattr__(self, "footnote", str(self.footnote).strip())
-        if self.level != "not serious" and not self.reason:
+        if (LEVELS[self.level] < 0 or self.level == "not assessed") and not self.reason:
             what = "what information is missing" if self.level == "not assessed" else "the reason for rating down"
             raise ValueError(f"{DOMAIN_LABELS[self.domain]} rated '{self.level}': give {what}")
 
@@ -219,7 +243,7 @@ def _judgement(domain: str, value) -> DomainJudgement:
 
 @dataclass(frozen=True)
 class GradeAssessment:
-    """The certainty of the evidence for one outcome, computed from five domain judgements.
+    """The certainty of the evidence for one outcome: five domain judgements, and an overall rating.
 
     ``judgements`` covers the five domains exactly once: a sequence of
     :class:`DomainJudgement`, or a mapping ``{domain: DomainJudgement |
@@ -229,11 +253,25 @@ class GradeAssessment:
     an ``upgrade_reason``; the kit does not judge whether upgrading is
     warranted.
 
-    .. math:: \\text{certainty} = \\text{clip}(\\text{start} - \\sum \\text{downgrades} + \\text{upgrades},
+    The domains give a count, :attr:`domain_certainty`,
+
+    .. math:: \\text{clip}(\\text{start} - \\sum \\text{downgrades} + \\text{upgrades},
               \\text{very low}, \\text{high})
 
-    on the scale very low (0) < low (1) < moderate (2) < high (3). It is a
-    computed property, so it cannot be typed in by hand.
+    on the scale very low (0) < low (1) < moderate (2) < high (3). The count
+    is guidance, not the rating: "the final rating of confidence may differ
+    from that suggested by separate consideration of each domain" (GRADE 11,
+    rule GRADE-05), for example when two domains each raise a borderline
+    concern and together justify one downgrade, not two. Give that rating as
+    ``overall`` with its ``overall_reason``; :attr:`certainty` is then the
+    overall rating, and the reason (with the count it departs from) is a
+    footnote. Without ``overall`` the certainty is the count.
+
+    A domain "not assessed" means the outcome is **not graded**:
+    :attr:`graded` is False, :attr:`certainty` is None, :attr:`symbol` is
+    "not graded" and a Summary of Findings row shows no circles;
+    :attr:`certainty_range` still says how far the rating could fall
+    (each domain not assessed taken as not serious, then very serious).
 
     >>> a = GradeAssessment("Pain", judgements={"risk_of_bias": ("serious", "no blinding"),
     ...     "inconsistency": "not serious", "indirectness": "not serious",
@@ -247,6 +285,8 @@ class GradeAssessment:
     judgements: tuple = ()
     upgrades: int = 0
     upgrade_reason: str = ""
+    overall: str | None = None
+    overall_reason: str = ""
 
     def __post_init__(self):
         if not str(self.outcome).strip():
@@ -276,6 +316,21 @@ class GradeAssessment:
         if self.upgrades and not str(self.upgrade_reason).strip():
             raise ValueError("rating up needs an upgrade_reason (large effect, dose-response, or plausible "
                              "confounding that would reduce the effect)")
+        if self.overall is not None:
+            overall = str(self.overall).strip().lower()
+            if overall not in CERTAINTY_LEVELS:
+                raise ValueError(f"overall must be one of {CERTAINTY_LEVELS}, got {self.overall!r}")
+            object.__setattr__(self, "overall", overall)
+            object.__setattr__(self, "overall_reason", str(self.overall_reason).strip())
+            if not self.overall_reason:
+                raise ValueError(f"{self.outcome}: an overall rating needs overall_reason (why it is "
+                                 f"{overall}, given the domain count {self.domain_certainty}); GRADE asks for the "
+                                 "reasons for key judgements to be transparent")
+            if self.not_assessed:
+                raise ValueError(f"{self.outcome}: an overall rating needs every domain judged; not assessed: "
+                                 + ", ".join(DOMAIN_LABELS[d].lower() for d in self.not_assessed))
+        elif str(self.overall_reason).strip():
+            raise ValueError("overall_reason given without an overall rating")
 
     @property
     def start(self) -> str:
@@ -296,31 +351,45 @@ class GradeAssessment:
         return CERTAINTY_LEVELS[min(max(score, 0), len(CERTAINTY_LEVELS) - 1)]
 
     @property
-    def certainty(self) -> str:
-        """"high", "moderate", "low" or "very low": start - downgrades + upgrades, floored at very low.
+    def graded(self) -> bool:
+        """True when every domain was judged (none "not assessed")."""
+        return not self.not_assessed
 
-        With domains "not assessed" this is the best case (an upper bound);
-        :attr:`certainty_range` gives both ends.
-        """
+    @property
+    def domain_certainty(self) -> str:
+        """The count: start - downgrades + upgrades, clipped to very low..high (domains not assessed count 0)."""
         return self._certainty(0)
 
     @property
+    def certainty(self) -> str | None:
+        """"high", "moderate", "low" or "very low": the ``overall`` rating if given, else the domain count.
+
+        None when the outcome is not graded (a domain not assessed); see
+        :attr:`certainty_range` for how far it could fall.
+        """
+        if not self.graded:
+            return None
+        return self.overall or self.domain_certainty
+
+    @property
     def certainty_range(self) -> tuple[str, str]:
-        """(worst, best): each domain not assessed taken as very serious, then as not serious."""
+        """(worst, best) of the domain count: each domain not assessed taken as very serious, then not serious."""
         return self._certainty(2 * len(self.not_assessed)), self._certainty(0)
 
     @property
     def certainty_text(self) -> str:
-        """The certainty as a reader should see it, e.g. "Low" or "at most High (between very low and high)"."""
+        """The certainty as a reader should see it: "Low", or "not graded (...)" with the range it could take."""
+        if self.graded:
+            return self.certainty.capitalize()
         worst, best = self.certainty_range
-        if not self.not_assessed:
-            return best.capitalize()
-        return f"at most {best.capitalize()} (between {worst} and {best})"
+        n = len(self.not_assessed)
+        return (f"not graded: {n} domain{'s' if n > 1 else ''} not assessed "
+                f"(the domain count could be anything from {worst} to {best})")
 
     @property
     def symbol(self) -> str:
-        """GRADEpro's circles: ⊕⊕⊕⊕ high, ⊕⊕⊕◯ moderate, ⊕⊕◯◯ low, ⊕◯◯◯ very low."""
-        return SYMBOLS[self.certainty]
+        """GRADEpro's circles: ⊕⊕⊕⊕ high, ⊕⊕⊕◯ moderate, ⊕⊕◯◯ low, ⊕◯◯◯ very low; "not graded" without circles."""
+        return SYMBOLS[self.certainty] if self.graded else "not graded"
 
     def judgement(self, domain: str) -> DomainJudgement:
         return self.judgements[DOMAINS.index(_domain(domain))]
@@ -335,6 +404,11 @@ class GradeAssessment:
                 notes.append(f"{j.label} ({j.level}): {text}" if not j.footnote else text)
         if self.upgrades:
             notes.append(f"Rated up {self.upgrades} level{'s' if self.upgrades > 1 else ''}: {self.upgrade_reason}")
+        if self.overall is not None and self.overall != self.domain_certainty:
+            notes.append(f"Overall certainty {self.overall}, where the domains count {self.domain_certainty}: "
+                         f"{self.overall_reason}")
+        elif self.overall is not None:
+            notes.append(f"Overall certainty {self.overall}: {self.overall_reason}")
         return tuple(notes)
 
     def summary(self) -> pd.DataFrame:
@@ -343,14 +417,21 @@ class GradeAssessment:
         rows += [(j.label, j.level, -j.levels_down, j.reason) for j in self.judgements]
         if self.upgrades:
             rows.append(("Upgrades", f"+{self.upgrades}", int(self.upgrades), self.upgrade_reason))
-        rows.append(("Certainty", f"{self.symbol} {self.certainty_text}", None, self.describe()))
+        if self.overall is not None:
+            rows.append(("Domain count", self.domain_certainty, None, "start - downgrades + upgrades (guidance)"))
+            rows.append(("Overall judgement", self.overall, None, self.overall_reason))
+        rows.append(("Certainty", self._shown(), None, self.describe()))
         table = pd.DataFrame(rows, columns=["step", "judgement", "change", "reason"]).set_index("step")
         table.attrs["outcome"] = self.outcome
         return table
 
+    def _shown(self) -> str:
+        """Circles and words, e.g. "⊕⊕◯◯ Low"; just the words when not graded."""
+        return f"{self.symbol} {self.certainty_text}" if self.graded else self.certainty_text
+
     def describe(self) -> str:
         down = [f"{j.label.lower()} ({j.level}, -{j.levels_down})" for j in self.judgements if j.levels_down]
-        text = f"{self.outcome}: {self.symbol} {self.certainty_text}. {self.study_design}s start {self.start}"
+        text = f"{self.outcome}: {self._shown()}. {self.study_design}s start {self.start}"
         text += "; rated down for " + ", ".join(down) if down else "; not rated down"
         if self.not_assessed:
             text += "; not assessed: " + ", ".join(DOMAIN_LABELS[d].lower() for d in self.not_assessed)
@@ -358,6 +439,8 @@ class GradeAssessment:
             text += f"; rated up {self.upgrades}"
         if CERTAINTY_LEVELS.index(self.start) - self.levels_down + int(self.upgrades) < 0:
             text += "; floored at very low"
+        if self.overall is not None and self.overall != self.domain_certainty:
+            text += f"; the domains count {self.domain_certainty}, judged {self.overall} overall: {self.overall_reason}"
         return text + "."
 
     def __str__(self) -> str:
@@ -530,108 +613,102 @@ def optimal_information_size(delta: float, sd: float, alpha: float = 0.05, power
     return int(2 * per_group)
 
 
-def _worse(a: str, b: str) -> str:
-    return a if LEVELS[a] <= LEVELS[b] else b
-
-
 def suggest_imprecision(result: MetaAnalysis, mcid: float | None = None, direction: str | None = None,
                         n_total: int | None = None, ois: int | None = None) -> Suggestion:
-    """Suggest a judgement for imprecision from the CI (against 0 and the MCID) and the optimal information size.
+    """Suggest a judgement for imprecision by one criterion: the CI against the threshold(s) of the target.
 
-    CI approach first (GRADE 34: the "approach that relies on thresholds and
-    confidence intervals (CI) of absolute effects as a primary criterion"),
-    with 0 as the threshold (minimally contextualised) and, if given, ±MCID:
+    GRADE 34 (rule IMP-08) makes the CI the "primary criterion for imprecision
+    rating (i.e., CI approach)": choose the target of the certainty rating
+    (GRADE 32, CERT-03), mark its threshold(s) on the effect axis, and ask
+    whether the CI crosses them:
 
-    * without ``mcid``: the CI includes 0 -> "serious"; otherwise "not serious";
-    * with ``mcid``: the CI includes 0 *and* crosses +MCID or -MCID ->
-      "very serious" (GRADE 34: "when a CI appreciably crosses the
+    * without ``mcid`` the target is "is there an effect?" (minimally
+      contextualised) and the threshold is the null, 0: the CI includes 0 ->
+      "serious"; otherwise "not serious";
+    * with ``mcid`` the target is "is the effect important?" (partially
+      contextualised) and the thresholds are -MCID and +MCID. They cut the
+      axis into important harm, trivial and important benefit. The CI lies in
+      one of these ranges -> "not serious" (a CI wholly between -MCID and
+      +MCID is a precise *trivial* effect); it crosses one threshold ->
+      "serious"; it crosses both (from important harm to important benefit)
+      -> "very serious" (IMP-09: "when a CI appreciably crosses the
       threshold(s) of interest, one should consider rating down two or three
-      levels"); it includes 0 *or* crosses an MCID -> "serious" (KCE 5.5.1.2:
-      rate down "If the 95%CI upper or lower CI crosses the minimally
-      important difference (MID)"); neither -> "not serious".
+      levels"; the kit's scale stops at two, and "appreciably" is yours to
+      judge).
 
-    Then the optimal information size (GRADE 6; KCE 5.5.4): if ``ois`` is
-    given, ``n_total`` must be too, and ``n_total < ois`` -> at least
-    "serious" (GRADE 34: far below the OIS, "consider rating down more than
-    one level"). Compute an OIS with :func:`optimal_information_size`; the kit
-    has no default OIS (the often-quoted "400 participants" could not be
-    verified in any stored source). ``direction`` only words the reason
-    (benefit/harm); the rule is symmetric.
-
-    With an MCID, a CI that includes 0 but lies wholly between -MCID and
-    +MCID shows that any effect is trivial; if your target of certainty is
-    "an important effect or not" (partially contextualised, GRADE 32),
-    "not serious" is then defensible -- the reason says so.
+    Whether the CI includes 0 does not enter the MCID target: it answers the
+    other question. Then the optimal information size, only where GRADE 34
+    uses it (IMP-10: when the CI does not cross the threshold(s)): if ``ois``
+    is given, ``n_total`` must be too, and ``n_total < ois`` -> "serious"
+    (GRADE 6, OIS-01/OIS-02). Compute an OIS with
+    :func:`optimal_information_size`; the kit has no default OIS (the
+    often-quoted "400 participants" could not be verified in any stored
+    source). ``direction`` only words the reason (benefit/harm); the rule is
+    symmetric. The MCID should be a between-group MID on the scale of the
+    estimate (see :mod:`helpers.mcid`).
 
     >>> from helpers.pooling import meta_analysis
     >>> res = meta_analysis([0.1, 0.3, -0.1, 0.25], [0.04, 0.05, 0.03, 0.06])
-    >>> suggest_imprecision(res, mcid=0.5).level
-    'serious'
+    >>> suggest_imprecision(res).level, suggest_imprecision(res, mcid=0.5).level
+    ('serious', 'not serious')
     """
     result = _check_result(result)
     if direction is not None and direction not in ("higher_is_better", "lower_is_better"):
         raise ValueError(f"direction must be 'higher_is_better' or 'lower_is_better', got {direction!r}")
     lo, hi = float(result.ci_low), float(result.ci_high)
     pct = f"{100 * result.level:g}%"
-    includes_null = lo <= 0 <= hi
-    parts = [f"The {pct} CI ({_num(lo)} to {_num(hi)}) " + ("includes" if includes_null else "excludes")
-             + " no effect (0)."]
-    rule_ids = ["IMP-08"]
+    ci = f"The {pct} CI ({_num(lo)} to {_num(hi)})"
+    rule_ids = ["IMP-08", "CERT-03"]
     if mcid is None:
-        level = "serious" if includes_null else "not serious"
-        rule = "CI includes 0 -> serious; else not serious (minimally contextualised, threshold = null)"
-        parts.append("No MCID given, so only the null was used as threshold. (If the outcome is an SMD and no MID "
-                     "is known, the KCE process book suggests rating down if the CI crosses 0.5 in either direction.)")
-        rule_ids.append("IMP-07")
+        crossed = 1 if lo <= 0 <= hi else 0
+        parts = [f"Target: is there an effect? (threshold 0, minimally contextualised). {ci} "
+                 + ("includes 0: it crosses the threshold." if crossed else "excludes 0: it does not cross the "
+                    "threshold.")]
+        rule = "GRADE 34 CI approach, threshold 0: the CI includes 0 -> serious; else not serious"
     else:
         m = float(mcid)
         if not math.isfinite(m) or m <= 0:
             raise ValueError(f"mcid must be > 0 (its size), got {mcid!r}")
-        crosses_up = lo < m <= hi
-        crosses_down = lo <= -m < hi
-        crosses = crosses_up or crosses_down
         if direction == "lower_is_better":
-            up_word, down_word = "important harm", "important benefit"
+            below, above = "important benefit", "important harm"
         elif direction == "higher_is_better":
-            up_word, down_word = "important benefit", "important harm"
+            below, above = "important harm", "important benefit"
         else:
-            up_word, down_word = "+MCID", "-MCID"
-        crossed = [w for w, c in ((down_word, crosses_down), (up_word, crosses_up)) if c]
-        if crosses:
-            parts.append(f"It crosses the MCID (±{_num(m)}) into {' and '.join(crossed)}.")
-        else:
-            parts.append(f"It does not cross the MCID (±{_num(m)}).")
-        if includes_null and crosses:
-            level = "very serious"
-            parts.append("It includes both no effect and important effects: GRADE 34 says to consider rating down "
-                         "two or three levels (the kit's scale stops at two; 'appreciably' crosses is a judgement).")
-            rule_ids += ["IMP-09"]
-        elif includes_null or crosses:
-            level = "serious"
-            rule_ids += ["IMP-06"]
-            if includes_null and not crosses:
-                parts.append("The whole CI is smaller than the MCID: if your target is 'an important effect or not' "
-                             "(partially contextualised, GRADE 32), this is precise enough and 'not serious' is "
-                             "defensible.")
-                rule_ids.append("CERT-03")
-        else:
-            level = "not serious"
-        rule = ("CI includes 0 and crosses ±MCID -> very serious; includes 0 or crosses ±MCID -> serious; "
-                "neither -> not serious")
+            below, above = "below -MCID", "above +MCID"
+        # a limit exactly at a threshold reaches it (as in helpers.mcid's zones)
+        crosses_down, crosses_up = lo <= -m < hi, lo < m <= hi
+        crossed = int(crosses_down) + int(crosses_up)
+        zone = below if hi <= -m else above if lo >= m else "trivial effects"
+        parts = [f"Target: is the effect important? (thresholds -{_num(m)} and +{_num(m)}, partially "
+                 f"contextualised). {ci} "
+                 + (f"lies within one range ({zone}): it crosses no threshold." if not crossed else
+                    f"crosses {'both thresholds, from ' + below + ' to ' + above if crossed == 2 else 'one threshold'}.")]
+        rule = ("GRADE 34 CI approach, thresholds ±MCID: the CI crosses neither -> not serious; one -> serious; "
+                "both -> very serious")
+    if crossed == 2:
+        level = "very serious"
+        parts.append("GRADE 34 says to consider rating down two or three levels when the CI appreciably crosses the "
+                     "thresholds (the kit's scale stops at two).")
+        rule_ids.append("IMP-09")
+    else:
+        level = "serious" if crossed else "not serious"
     if ois is not None:
         if n_total is None:
             raise ValueError("ois given without n_total: give the total number of participants in the meta-analysis")
         n, o = int(n_total), int(ois)
         if n <= 0 or o <= 0:
             raise ValueError(f"n_total and ois must be positive counts, got n_total={n_total!r}, ois={ois!r}")
-        if n < o:
-            parts.append(f"The total sample ({n}) is below the optimal information size ({o}): consider rating down "
-                         "(GRADE 6 / KCE 5.5.4); if it is far below, GRADE 34 suggests considering more than one level.")
-            level = _worse(level, "serious")
+        rule += "; if the CI crosses no threshold: n_total < OIS -> serious"
+        rule_ids += ["IMP-10", "OIS-01", "OIS-02"]
+        if crossed:
+            parts.append(f"The optimal information size ({o}) was not needed: GRADE 34 uses it only when the CI "
+                         "crosses no threshold.")
+        elif n < o:
+            level = "serious"
+            parts.append(f"The CI crosses no threshold, but the total sample ({n}) is below the optimal information "
+                         f"size ({o}): rate down (GRADE 34 / GRADE 6); far below it, consider more than one level.")
         else:
             parts.append(f"The total sample ({n}) reaches the optimal information size ({o}).")
-        rule += "; n_total < OIS -> at least serious"
-        rule_ids += ["IMP-02", "OIS-01", "OIS-02", "IMP-10"]
     elif n_total is not None:
         if int(n_total) <= 0:
             raise ValueError(f"n_total must be a positive count, got {n_total!r}")
@@ -642,8 +719,8 @@ def suggest_imprecision(result: MetaAnalysis, mcid: float | None = None, directi
     return Suggestion("imprecision", level, " ".join(parts), rule, _sources(*dict.fromkeys(rule_ids)))
 
 
-def suggest_publication_bias(yi, vi, alpha: float = 0.05) -> Suggestion:
-    """Suggest a judgement for publication bias from Egger's test -- only when there are at least 10 studies.
+def suggest_publication_bias(yi, vi, alpha: float = 0.05, binary: bool = False) -> Suggestion:
+    """Suggest a judgement for publication bias ("undetected" / "strongly suspected") from Egger's test, k >= 10.
 
     Rule of thumb: "tests for funnel plot asymmetry should be used only when
     there are at least 10 studies included in the meta-analysis, because
@@ -652,8 +729,9 @@ def suggest_publication_bias(yi, vi, alpha: float = 0.05) -> Suggestion:
     research saw this text only as a quotation). So:
 
     * k < 10 -> no suggestion: "not assessable: fewer than 10 studies";
-    * k >= 10 -> :func:`helpers.bias.egger_test`; p < ``alpha`` -> "serious"
-      (asymmetry), else "not serious".
+    * k >= 10 -> :func:`helpers.bias.egger_test`; p < ``alpha`` -> "strongly
+      suspected" (asymmetry), else "undetected" (GRADE's words: undetected
+      is not the same as absent).
 
     ``alpha`` = 0.05 is the conventional significance level, not a rule from
     the kit's sources. Asymmetry is not proof of publication bias (small-study
@@ -663,32 +741,43 @@ def suggest_publication_bias(yi, vi, alpha: float = 0.05) -> Suggestion:
     available evidence comes from a number of small studies, most of which
     have been commercially funded" -- a non-significant test rules out nothing.
 
+    ``binary=True`` (log risk or odds ratios) adds why Egger's test is the
+    wrong tool there: the SE of a log odds ratio "is mathematically linked to
+    the size of the odds ratio" (Handbook 5.1 10.4.3, PB-04), and Harbord's
+    and Peters' tests "maintain better control of the false-positive rate"
+    (Harbord, Harris & Sterne 2009, PB-05); use one of them (the binary-outcome
+    tests in :mod:`helpers.bias`) and read Egger's p as a rough guide only.
+
     >>> suggest_publication_bias([0.1, 0.3, 0.5], [0.01, 0.02, 0.03]).level is None
     True
     """
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must be between 0 and 1, got {alpha!r}")
-    _, y, v = _inputs(yi, vi, None)
+    _, y, v = study_inputs(yi, vi)
     k = y.size
-    rule = "k < 10 -> not assessable; k >= 10 -> Egger's test, p < alpha -> serious, else not serious"
+    rule = "k < 10 -> not assessable; k >= 10 -> Egger's test, p < alpha -> strongly suspected, else undetected"
+    binary_note = (" On ratio measures from 2x2 tables the SE depends on the estimate itself, so Egger's test "
+                   "gives false positives; Harbord's or Peters' test keeps the false-positive rate better (PB-04, "
+                   "PB-05): prefer one of them." if binary else "")
     if k < 10:
         return Suggestion("publication_bias", None,
                           f"Not assessable: fewer than 10 studies (k = {k}); funnel-plot tests have too little power. "
                           "Judge from how the evidence was found instead: many small, commercially funded studies "
                           "are a warning sign (GRADE 5).",
                           rule, _sources("PB-01", "PB-02"))
-    eg = egger_test(y, v)
-    text = f"Egger's test with k = {k}: intercept {eg.intercept:.2f}, t({eg.df}) = {eg.t:.2f}, p = {eg.pvalue:.3f}. "
+    eg = egger_test(meta_analysis(y, v))
+    text = f"Egger's test with k = {k}: intercept {eg.intercept:.2f}, t({eg.df:.0f}) = {eg.statistic:.2f}, p = {eg.pvalue:.3f}. "
     if eg.pvalue < alpha:
-        level = "serious"
+        level = "strongly suspected"
         text += ("The funnel plot is asymmetric: smaller studies report different effects. This may be publication "
                  "bias, but also heterogeneity, poorer small trials or chance; check with a funnel plot and "
                  "trim-and-fill before rating down.")
     else:
-        level = "not serious"
-        text += ("No evidence of asymmetry; this does not rule publication bias out (the tests have substantial "
-                 "limitations, GRADE 5).")
-    return Suggestion("publication_bias", level, text, rule, _sources("PB-01", "PB-03", "PB-02", "PB-04"))
+        level = "undetected"
+        text += ("No evidence of asymmetry: publication bias undetected, which does not rule it out (the tests have "
+                 "substantial limitations, GRADE 5).")
+    ids = ("PB-01", "PB-03", "PB-02", "PB-04") + (("PB-05",) if binary else ())
+    return Suggestion("publication_bias", level, text + binary_note, rule, _sources(*ids))
 
 
 # --------------------------------------------------------------------------- summary of findings
@@ -710,7 +799,9 @@ class SoFRow:
     (a proportion) adds the absolute effect per 1000 for RR and OR.
     ``studies`` defaults to ``result.k``; ``participants`` is the total N;
     either left as None shows as "not reported" (a review's abstract often
-    gives neither).
+    gives neither). ``design_note`` labels an assumption or a qualification
+    of the design next to the count, e.g. "design assumed, not read" gives
+    "1265 (5 RCTs; design assumed, not read)".
     """
 
     assessment: GradeAssessment
@@ -725,6 +816,7 @@ class SoFRow:
     control_risk: float | None = None
     comments: str = ""
     decimals: int = 2
+    design_note: str = ""
 
 
 def _diff_text(x: float, decimals: int) -> tuple[str, str]:
@@ -806,8 +898,10 @@ def summary_of_findings(rows: Iterable[SoFRow | Mapping]) -> pd.DataFrame:
     """A GRADEpro-style Summary of Findings table, one row per outcome.
 
     ``rows``: :class:`SoFRow` objects, or mappings with the same keys.
-    Columns: outcome; participants (studies), e.g. "1265 (5 RCTs)";
-    certainty, e.g. "⊕⊕◯◯ Low a,b" with footnote letters; relative effect
+    Columns: outcome; participants (studies), e.g. "1265 (5 RCTs)" (with
+    the row's ``design_note`` after a semicolon); certainty, e.g. "⊕⊕◯◯ Low
+    a,b" with footnote letters, or "not graded (2 domains not assessed)"
+    without circles when a domain was not assessed; relative effect
     (ratio measures, e.g. "RR 0.49 (0.34 to 0.70)"); absolute effect (e.g.
     "SMD 0.18 higher (0.07 higher to 0.29 higher)", or per 1000 for a ratio
     with a control risk); comments; footnotes (the lettered texts of that
@@ -845,6 +939,8 @@ def summary_of_findings(rows: Iterable[SoFRow | Mapping]) -> pd.DataFrame:
                ("RCTs" if design == "RCT" else "observational studies")
         people = "not reported" if row.participants is None else str(int(row.participants))
         count = f"k not reported; {noun}" if studies is None else f"{int(studies)} {noun}"
+        if row.design_note.strip():
+            count += f"; {row.design_note.strip()}"
         row_letters, row_notes = [], []
         for text in row.assessment.footnotes:
             if text not in notes.values():
@@ -853,7 +949,9 @@ def summary_of_findings(rows: Iterable[SoFRow | Mapping]) -> pd.DataFrame:
             row_letters.append(letter)
             row_notes.append(f"{letter}. {text}")
         a = row.assessment
-        certainty = f"{a.symbol} {a.certainty_text}" + (" " + ",".join(row_letters) if row_letters else "")
+        n_open = len(a.not_assessed)
+        shown = a._shown() if a.graded else f"not graded ({n_open} domain{'s' if n_open > 1 else ''} not assessed)"
+        certainty = shown + (" " + ",".join(row_letters) if row_letters else "")
         records.append({"outcome": a.outcome, "participants (studies)": f"{people} ({count})",
                         "certainty": certainty, "relative effect": relative, "absolute effect": absolute,
                         "comments": row.comments, "footnotes": " ".join(row_notes)})

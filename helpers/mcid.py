@@ -18,8 +18,14 @@ result against such a threshold:
 * :func:`distribution_mcid` -- the distribution-based fall-backs (half an SD,
   one SEM) when no anchor-based MCID exists;
 * :func:`load_thresholds` / :func:`threshold_for` -- published MCIDs with
-  source, location and a verbatim quote (``data/mcid_thresholds.csv``;
-  ``data/mcid_thresholds.md`` is its data dictionary).
+  source, location, a verbatim quote and their *kind* (within-person change,
+  between-group difference, responder definition, distribution-based, rule
+  of thumb) (``data/mcid_thresholds.csv``; ``data/mcid_thresholds.md`` is its
+  data dictionary);
+* :func:`responders_from_md` / :func:`control_responders` -- the responder
+  approach: a mean difference as the proportion of patients reaching a
+  threshold in each group, their risk difference and the NNT (Cochrane
+  Handbook 5.1 12.6.3 and 17.8.1; GRADE 13).
 
 The approach follows GRADE's construct of certainty: "Certainty of evidence
 is best considered as the certainty that a true effect lies on one side of a
@@ -43,8 +49,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._distributions import t_cdf, t_sf
+from ._distributions import norm_isf, norm_sf, t_cdf, t_sf
 from ._format import short_number
+from .absolute_effects import nnt, risk_difference_at
 from .pooling import MetaAnalysis
 
 __all__ = [
@@ -54,6 +61,7 @@ __all__ = [
     "MCIDProbability", "prob_exceeds_mcid",
     "DistributionMCID", "distribution_mcid",
     "Threshold", "load_thresholds", "threshold_for",
+    "KINDS", "ResponderEstimate", "control_responders", "responders_from_md",
 ]
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -64,12 +72,19 @@ CATEGORIES = ("clearly important", "possibly important", "clearly not important"
 #: The three ranges the MCID cuts the effect axis into, from worst to best.
 ZONES = ("important harm", "trivial", "important benefit")
 
-THRESHOLD_COLUMNS = ("scale", "scale_range", "population", "threshold", "unit", "direction", "method",
-                     "source", "doi_or_url", "location", "quote", "read_or_derived", "notes")
+THRESHOLD_COLUMNS = ("scale", "scale_range", "population", "threshold", "unit", "direction", "method", "kind",
+                     "kind_basis", "source", "doi_or_url", "location", "quote", "read_or_derived", "notes")
 UNITS = ("points", "percent", "SD")
 THRESHOLD_DIRECTIONS = DIRECTIONS + ("either",)
 METHODS = ("anchor", "distribution", "consensus", "anchor+distribution")
 READ_OR_DERIVED = ("read", "derived")
+#: What a threshold measures. A pooled mean difference is a *between-group difference*; the minimal
+#: important *change* of one patient is a different quantity (MCID-03, MCID-04 in data/grade_rules.csv).
+KINDS = ("within-person change", "between-group difference", "responder definition", "distribution-based",
+         "rule of thumb", "not stated")
+#: Threshold kinds that describe one patient, not a difference between group means.
+PERSON_LEVEL_KINDS = ("within-person change", "responder definition")
+ESTIMATE_KINDS = ("between-group difference", "within-person change")
 
 
 # --------------------------------------------------------------------------- helpers
@@ -136,8 +151,12 @@ class MCIDComparison:
     ``category`` is one of :data:`CATEGORIES`; ``side`` is ``"benefit"`` or
     ``"harm"`` for the two "important" verdicts (``None`` otherwise);
     ``ci_zones``/``pi_zones`` list the ranges of :data:`ZONES` the confidence
-    and prediction intervals reach; ``reasoning`` is the plain-English
-    explanation (also what ``str()`` gives).
+    and prediction intervals reach; ``threshold_kind`` and ``estimate_kind``
+    say what the threshold and the estimate measure (:data:`KINDS`);
+    ``kind_caution`` is the warning when they do not match (else None);
+    ``verdict`` is the label to print (``category``, qualified when the kinds
+    do not match); ``reasoning`` is the plain-English explanation (also what
+    ``str()`` gives).
     """
 
     estimate: float
@@ -157,6 +176,10 @@ class MCIDComparison:
     pi_high: float | None
     pi_zones: tuple[str, ...] | None
     prediction: str | None
+    threshold_kind: str
+    estimate_kind: str
+    kind_caution: str | None
+    verdict: str
     reasoning: str
 
     def __str__(self) -> str:
@@ -164,7 +187,8 @@ class MCIDComparison:
 
 
 def compare_to_mcid(estimate, ci_low, ci_high, mcid, direction, pi_low=None, pi_high=None,
-                    level: float = 0.95, unit: str = "") -> MCIDComparison:
+                    level: float = 0.95, unit: str = "", *, threshold_kind: str = "not stated",
+                    estimate_kind: str = "between-group difference") -> MCIDComparison:
     """Classify a pooled effect against a minimal clinically important difference.
 
     ``mcid`` is the size of the MCID (> 0, in the units of ``estimate``);
@@ -203,6 +227,22 @@ def compare_to_mcid(estimate, ci_low, ci_high, mcid, direction, pi_low=None, pi_
     If a prediction interval (``pi_low``, ``pi_high``) is given, the result
     also says which zones the true effect in a *new setting* may fall in.
 
+    **What the threshold measures.** ``threshold_kind`` is one of
+    :data:`KINDS` (a :class:`Threshold` carries its own); ``estimate_kind`` is
+    what the estimate is, by default a pooled "between-group difference". A
+    within-person minimal important *change* (or a responder definition,
+    which counts patients who each improve by that much) is not a difference
+    between group means (MCID-03; Dworkin et al. 2009, MCID-04), and a mean
+    difference below it does not show that nobody benefits (Cochrane
+    Handbook 5.1 17.8.1, RESP-01; RESP-06). When such a threshold is held
+    against a between-group difference the zones are still computed, but the
+    ``verdict`` is qualified (a "clearly not important" becomes "below a
+    within-person threshold: importance not settled") and ``kind_caution``
+    explains why and points to :func:`responders_from_md`. A
+    distribution-based value or Cohen's rule of thumb gets a caution of its
+    own, and its verdict says "by a rule of thumb threshold (not an
+    anchor-based MID)" (or "distribution-based").
+
     Flags: ``statistically_significant`` (the CI excludes 0),
     ``point_estimate_reaches_mcid`` (in either direction; see ``side`` via
     ``point_zone``), ``ci_excludes_mcid`` (the CI lies within one zone, so it
@@ -223,6 +263,10 @@ def compare_to_mcid(estimate, ci_low, ci_high, mcid, direction, pi_low=None, pi_
         raise ValueError(f"ci_low ({lo:g}) is above ci_high ({hi:g}); give the interval in order")
     if not lo <= est <= hi:
         raise ValueError(f"the estimate ({est:g}) must lie inside its confidence interval ({lo:g} to {hi:g})")
+    if threshold_kind not in KINDS:
+        raise ValueError(f"threshold_kind must be one of {KINDS}, got {threshold_kind!r}")
+    if estimate_kind not in ESTIMATE_KINDS:
+        raise ValueError(f"estimate_kind must be one of {ESTIMATE_KINDS}, got {estimate_kind!r}")
     if (pi_low is None) != (pi_high is None):
         raise ValueError("give both pi_low and pi_high, or neither")
     if pi_low is not None:
@@ -282,7 +326,21 @@ def compare_to_mcid(estimate, ci_low, ci_high, mcid, direction, pi_low=None, pi_
                                 + "; the data cannot tell a trivial effect from an important one.",
     }[(category, side)]
     label = category + (f" ({side})" if side else "")
-    sentences.append(f"Verdict: {label}: {verdict}")
+    caution = _kind_caution(threshold_kind, estimate_kind)
+    mismatch = estimate_kind == "between-group difference" and threshold_kind in PERSON_LEVEL_KINDS
+    if mismatch and category == "clearly not important":
+        shown = f"below a {threshold_kind} threshold: importance not settled"
+        verdict = ("every value in the CI is smaller than this threshold, but the threshold is for one patient, not "
+                   "for a difference between group means, so this does not show the effect is too small to matter.")
+    elif mismatch:
+        shown = f"{label}, vs a {threshold_kind} threshold"
+    elif threshold_kind in ("rule of thumb", "distribution-based"):
+        shown = f"{label}, by a {threshold_kind} threshold (not an anchor-based MID)"
+    else:
+        shown = label
+    sentences.append(f"Verdict: {shown}: {verdict}")
+    if caution:
+        sentences.append(caution)
     if category == "possibly important" and len(ci_zones) == 3:
         sentences.append("Note that the CI reaches important effects in both directions.")
 
@@ -301,12 +359,40 @@ def compare_to_mcid(estimate, ci_low, ci_high, mcid, direction, pi_low=None, pi_
         side=side, point_zone=point_zone, ci_zones=ci_zones, statistically_significant=significant,
         point_estimate_reaches_mcid=point_zone != "trivial", ci_excludes_mcid=len(ci_zones) == 1,
         pi_low=pi_low, pi_high=pi_high, pi_zones=pi_zones, prediction=prediction,
+        threshold_kind=threshold_kind, estimate_kind=estimate_kind, kind_caution=caution, verdict=shown,
         reasoning=" ".join(sentences),
     )
 
 
-def _mcid_and_direction(mcid, direction):
+def _kind_caution(threshold_kind: str, estimate_kind: str) -> str | None:
+    """The warning for a threshold whose kind does not fit the estimate (None when it fits)."""
+    if estimate_kind == "within-person change":
+        if threshold_kind == "between-group difference":
+            return ("Caution: the threshold is a between-group MID, but the estimate is a change within people; "
+                    "use a within-person minimal important change.")
+        return None
+    if threshold_kind in PERSON_LEVEL_KINDS:
+        return (f"Caution: this threshold is a {threshold_kind} (how much one patient must improve), but the estimate "
+                "is a difference between group means. A mean difference smaller than it does not show that nobody "
+                "benefits, and a larger one does not show that everyone does (Cochrane Handbook 5.1 17.8.1). Use a "
+                "between-group MID if one exists, or estimate the proportion of patients reaching the threshold in "
+                "each group (responders_from_md).")
+    if threshold_kind == "distribution-based":
+        return ("Note: a distribution-based threshold (e.g. half an SD) describes the spread of the scores, not what "
+                "patients consider important.")
+    if threshold_kind == "rule of thumb":
+        return ("Note: Cohen's 0.2/0.5/0.8 are labels for small, moderate and large effects, not thresholds derived "
+                "from patients; an SMD of 0.2 is 'small', not 'minimally important'.")
+    if threshold_kind == "not stated":
+        return ("Note: the kind of threshold was not stated; a pooled mean difference needs a between-group MID, "
+                "not a within-person change.")
+    return None
+
+
+def _mcid_and_direction(mcid, direction, kind=None):
+    """(size, direction, kind) from a number or a :class:`Threshold` (whose direction and kind fill the gaps)."""
     if isinstance(mcid, Threshold):
+        kind = kind or mcid.kind
         if mcid.unit == "percent":
             raise ValueError(f"this MCID is a percentage ({mcid.value:g}% for {mcid.scale}); a pooled mean "
                              "difference is in points, so convert the percentage (e.g. of the baseline score) first")
@@ -317,15 +403,17 @@ def _mcid_and_direction(mcid, direction):
         mcid = mcid.value
     if direction is None:
         raise ValueError(f"direction is required: one of {DIRECTIONS}")
-    return mcid, direction
+    return mcid, direction, kind or "not stated"
 
 
-def interpret_result(result: MetaAnalysis, mcid, direction: str | None = None, unit: str = "") -> MCIDComparison:
+def interpret_result(result: MetaAnalysis, mcid, direction: str | None = None, unit: str = "", *,
+                     threshold_kind: str | None = None) -> MCIDComparison:
     """:func:`compare_to_mcid` for a :class:`~helpers.pooling.MetaAnalysis`: its estimate, CI, PI and level.
 
     ``mcid`` is a number or a :class:`Threshold` from :func:`threshold_for`
-    (whose direction is used if ``direction`` is not given). Same definitions
-    as :func:`compare_to_mcid`.
+    (whose direction and kind are used if ``direction`` and
+    ``threshold_kind`` are not given). Same definitions as
+    :func:`compare_to_mcid`; the estimate is a between-group difference.
 
     >>> from helpers.pooling import meta_analysis
     >>> res = meta_analysis([0.9, 1.4, 1.1, 1.2], [0.04, 0.05, 0.03, 0.06])
@@ -334,9 +422,10 @@ def interpret_result(result: MetaAnalysis, mcid, direction: str | None = None, u
     """
     if not isinstance(result, MetaAnalysis):
         raise ValueError(f"result must be a MetaAnalysis from helpers.pooling.meta_analysis, got {type(result).__name__}")
-    mcid, direction = _mcid_and_direction(mcid, direction)
+    mcid, direction, kind = _mcid_and_direction(mcid, direction, threshold_kind)
     return compare_to_mcid(result.estimate, result.ci_low, result.ci_high, mcid, direction,
-                           pi_low=result.pi_low, pi_high=result.pi_high, level=result.level, unit=unit)
+                           pi_low=result.pi_low, pi_high=result.pi_high, level=result.level, unit=unit,
+                           threshold_kind=kind)
 
 
 # --------------------------------------------------------------------------- re-expression
@@ -460,7 +549,7 @@ def prob_exceeds_mcid(result: MetaAnalysis, mcid, direction: str | None = None, 
     """
     if not isinstance(result, MetaAnalysis):
         raise ValueError(f"result must be a MetaAnalysis from helpers.pooling.meta_analysis, got {type(result).__name__}")
-    mcid, direction = _mcid_and_direction(mcid, direction)
+    mcid, direction, _ = _mcid_and_direction(mcid, direction)
     direction = _check_direction(direction)
     m = _check_mcid(mcid)
     if not result.is_random:
@@ -563,8 +652,12 @@ class Threshold:
     """One published MCID (a row of ``data/mcid_thresholds.csv``), with its provenance.
 
     ``value`` is the threshold's size (> 0) in ``unit`` (points, percent or
-    SD); ``direction`` says which way is better; ``secondary`` is True when
-    the number was read from a secondary source (see ``notes``).
+    SD); ``direction`` says which way is better; ``kind`` says what it
+    measures (:data:`KINDS`: a within-person change, a between-group
+    difference, a responder definition, a distribution-based value, a rule of
+    thumb, or "not stated"), with ``kind_basis`` quoting or citing why;
+    ``secondary`` is True when the number was read from a secondary source
+    (see ``notes``).
     """
 
     scale: str
@@ -574,6 +667,8 @@ class Threshold:
     unit: str
     direction: str
     method: str
+    kind: str
+    kind_basis: str
     source: str
     doi_or_url: str
     location: str
@@ -588,7 +683,7 @@ class Threshold:
 
     def __str__(self) -> str:
         return (f"{self.scale} ({self.scale_range}): {self.value:g} {self.unit}, {self.direction}, "
-                f"{self.method}; {self.population}. Source: {self.source}"
+                f"{self.method}, {self.kind}; {self.population}. Source: {self.source}"
                 + (" [SECONDARY SOURCE]" if self.secondary else ""))
 
 
@@ -599,8 +694,8 @@ def load_thresholds(path=None) -> pd.DataFrame:
     ``quote``, and give a numeric ``threshold`` > 0 with ``unit`` in
     ('points', 'percent', 'SD'), ``direction`` in ('lower_is_better',
     'higher_is_better', 'either'), ``method`` in ('anchor', 'distribution',
-    'consensus', 'anchor+distribution') and ``read_or_derived`` in ('read',
-    'derived'); otherwise ``ValueError`` names the CSV line and the field.
+    'consensus', 'anchor+distribution'), ``kind`` in :data:`KINDS` with its
+    ``kind_basis``, and ``read_or_derived`` in ('read', 'derived'); otherwise ``ValueError`` names the CSV line and the field.
     A ``secondary`` column (True when ``notes`` say "SECONDARY SOURCE") is
     added. The data dictionary is ``data/mcid_thresholds.md``.
 
@@ -620,7 +715,7 @@ def load_thresholds(path=None) -> pd.DataFrame:
     table = table.apply(lambda col: col.str.strip())
     for i, row in table.iterrows():
         where = f"{path.name} line {i + 2} ({row['scale'] or 'no scale'})"
-        for field in ("scale", "source", "location", "quote", "doi_or_url"):
+        for field in ("scale", "source", "location", "quote", "doi_or_url", "kind_basis"):
             if not row[field]:
                 raise ValueError(f"{where}: {field} is empty; every threshold needs its source, location and a "
                                  "verbatim quote (honesty rule: no number without provenance)")
@@ -632,7 +727,7 @@ def load_thresholds(path=None) -> pd.DataFrame:
         if not math.isfinite(value) or value <= 0:
             raise ValueError(f"{where}: threshold must be > 0 (its size; direction says which way), got {value:g}")
         for field, allowed in (("unit", UNITS), ("direction", THRESHOLD_DIRECTIONS), ("method", METHODS),
-                               ("read_or_derived", READ_OR_DERIVED)):
+                               ("kind", KINDS), ("read_or_derived", READ_OR_DERIVED)):
             if row[field] not in allowed:
                 raise ValueError(f"{where}: {field} must be one of {allowed}, got {row[field]!r}")
     table["threshold"] = table["threshold"].astype(float)
@@ -641,13 +736,13 @@ def load_thresholds(path=None) -> pd.DataFrame:
 
 
 def threshold_for(scale: str, *, unit: str | None = None, population: str | None = None,
-                  source: str | None = None, method: str | None = None, text: str | None = None,
-                  path=None) -> Threshold:
+                  source: str | None = None, method: str | None = None, kind: str | None = None,
+                  text: str | None = None, path=None) -> Threshold:
     """Look up one published MCID by scale name (and filters), with its provenance.
 
     ``scale`` matches the ``scale`` column exactly (ignoring case); if
     nothing matches exactly, as a substring. ``unit`` must match exactly;
-    ``population``, ``source`` and ``method`` are case-insensitive
+    ``population``, ``source``, ``method`` and ``kind`` are case-insensitive
     substrings; ``text`` is a substring searched in the population, notes
     and quote (e.g. ``text="much better"`` for Salaffi's moderate tier). MCIDs differ by population and method (across chronic-pain
     studies, Olsen et al. 2018 found a median of 23 mm, interquartile range
@@ -674,7 +769,7 @@ def threshold_for(scale: str, *, unit: str | None = None, population: str | None
         if unit not in UNITS:
             raise ValueError(f"unit must be one of {UNITS}, got {unit!r}")
         rows = rows[rows["unit"] == unit]
-    for field, wanted in (("population", population), ("source", source), ("method", method)):
+    for field, wanted in (("population", population), ("source", source), ("method", method), ("kind", kind)):
         if wanted:
             rows = rows[rows[field].str.casefold().str.contains(wanted.casefold(), regex=False)]
     if text:
@@ -682,14 +777,153 @@ def threshold_for(scale: str, *, unit: str | None = None, population: str | None
         rows = rows[blob.str.contains(text.casefold(), regex=False)]
     if rows.empty:
         raise ValueError(f"scale {scale!r} is in the table, but no row matches the filters (unit={unit!r}, "
-                         f"population={population!r}, source={source!r}, method={method!r}, text={text!r})")
+                         f"population={population!r}, source={source!r}, method={method!r}, kind={kind!r}, "
+                         f"text={text!r})")
     if len(rows) > 1:
-        listing = "\n".join(f"  - {r.threshold:g} {r.unit} ({r.method}; {r.population[:70]}; {r.source[:60]})"
+        listing = "\n".join(f"  - {r.threshold:g} {r.unit} ({r.method}, {r.kind}; {r.population[:70]}; {r.source[:60]})"
                             for r in rows.itertuples())
         raise ValueError(f"{len(rows)} MCIDs match {scale!r}; choose one with unit=, population=, source=, "
-                         f"method= or text= (or read them all with load_thresholds()):\n{listing}")
+                         f"method=, kind= or text= (or read them all with load_thresholds()):\n{listing}")
     r = rows.iloc[0]
     return Threshold(scale=r["scale"], scale_range=r["scale_range"], population=r["population"],
                      value=float(r["threshold"]), unit=r["unit"], direction=r["direction"], method=r["method"],
+                     kind=r["kind"], kind_basis=r["kind_basis"],
                      source=r["source"], doi_or_url=r["doi_or_url"], location=r["location"], quote=r["quote"],
                      read_or_derived=r["read_or_derived"], notes=r["notes"], secondary=bool(r["secondary"]))
+
+
+# --------------------------------------------------------------------------- the responder approach
+
+@dataclass(frozen=True)
+class ResponderEstimate:
+    """A mean difference re-expressed as responders: the proportion reaching a threshold in each group.
+
+    ``p_control`` is the (given or derived) proportion of control patients
+    who reach the responder threshold, ``p_intervention`` the proportion
+    implied in the intervention group; ``rd`` = their difference (a positive
+    RD means more responders with the intervention) with ``rd_ci``;
+    ``nnt`` is the number needed to treat for one more responder
+    (:func:`helpers.absolute_effects.nnt`, ``outcome="desirable"``);
+    ``smd`` is the MD on the benefit scale divided by ``sd``; ``method`` is
+    "logistic" or "normal"; ``text`` says it in words, with its assumptions.
+    """
+
+    md: float
+    md_ci: tuple[float, float] | None
+    sd: float
+    smd: float
+    control_risk: float
+    method: str
+    p_control: float
+    p_intervention: float
+    p_intervention_ci: tuple[float, float] | None
+    rd: float
+    rd_ci: tuple[float, float] | None
+    nnt: object
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+RESPONDER_METHODS = ("logistic", "normal")
+
+
+def control_responders(mean_change, sd_change, threshold, direction: str) -> float:
+    """Proportion of control patients whose own change reaches a within-person threshold, if changes are normal.
+
+    .. math:: p_C = \\Phi\\left(\\frac{\\bar b_C - M}{SD}\\right)
+
+    with :math:`\\bar b_C` the control group's mean change on the benefit
+    scale (positive = improvement), :math:`M` the within-person threshold
+    (e.g. a minimal important change, or a responder definition in points)
+    and :math:`SD` the SD of the changes. This is where a *within-person*
+    threshold belongs: applied to each patient's change, not to the
+    difference between group means (RESP-04: the proportions above the MID
+    in each group, under normal distributions).
+
+    >>> round(control_responders(mean_change=-1.0, sd_change=2.0, threshold=2.0, direction="lower_is_better"), 4)
+    0.3085
+    """
+    direction = _check_direction(direction)
+    sign = 1.0 if direction == "higher_is_better" else -1.0
+    m = _check_mcid(threshold)
+    sd = float(_positive_sd(sd_change))
+    return float(norm_sf((m - sign * _finite("mean_change", mean_change)) / sd))  # Phi(x) = 1 - Phi(-x)
+
+
+def responders_from_md(md, sd, control_risk, direction: str, *, ci_low=None, ci_high=None,
+                       method: str = "logistic") -> ResponderEstimate:
+    """Re-express a mean difference as the proportion of patients reaching a threshold: RD and NNT.
+
+    A pooled mean difference is a difference between group means; a
+    within-person MID says how much *one patient* must improve. The
+    responder approach joins them: it asks how many more patients reach the
+    threshold with the intervention (Cochrane Handbook 5.1 17.8.1, RESP-01:
+    an MD below the MID does not mean nobody benefits; GRADE 13, RESP-05).
+    Inputs: the MD (intervention minus control) and its CI, the SD of the
+    outcome (``sd``; a typical among-person SD, e.g. a baseline SD), and the
+    proportion of *control* patients who reach the threshold
+    (``control_risk``: from the trials, or :func:`control_responders`, or a
+    labelled assumption). With :math:`d = b/SD` (the MD on the benefit scale
+    in SD units):
+
+    * ``method="logistic"`` (Cochrane Handbook 5.1 12.6.3, RESP-02/03,
+      citing Furukawa 1999 and Chinn 2000): an underlying logistic
+      distribution with equal SDs gives :math:`\\ln OR = \\pi d/\\sqrt 3`
+      (about 1.81 d); the OR and the control proportion give the RD
+      (:func:`helpers.absolute_effects.risk_difference_at`).
+    * ``method="normal"`` (RESP-04): normal outcomes with equal SDs, the
+      intervention distribution shifted by :math:`d`:
+      :math:`p_I = \\Phi(\\Phi^{-1}(p_C) + d)`.
+
+    Then RD = p_I - p_C and the NNT for one more responder
+    (:func:`helpers.absolute_effects.nnt`, a desirable outcome). CI limits of
+    the MD map monotonically to limits of the RD. Both methods are
+    approximations ("the results must be regarded as an approximation",
+    RESP-02); they need the control proportion, which a pooled MD does not
+    give, so say where it came from.
+
+    >>> r = responders_from_md(-1.0, 2.0, 0.3, "lower_is_better", method="normal")
+    >>> round(r.p_intervention, 4), round(r.rd, 4), r.nnt.label, r.nnt.rounded
+    (0.4903, 0.1903, 'NNTB', 6)
+    """
+    direction = _check_direction(direction)
+    if method not in RESPONDER_METHODS:
+        raise ValueError(f"method must be one of {RESPONDER_METHODS}, got {method!r}")
+    sign = 1.0 if direction == "higher_is_better" else -1.0
+    est = _finite("md", md)
+    sd = float(_positive_sd(sd))
+    pc = _finite("control_risk", control_risk)
+    if not 0 < pc < 1:
+        raise ValueError(f"control_risk must be the proportion of control patients reaching the threshold, strictly "
+                         f"between 0 and 1; got {control_risk!r}")
+    if (ci_low is None) != (ci_high is None):
+        raise ValueError("give both ci_low and ci_high, or neither")
+    md_ci = None
+    if ci_low is not None:
+        md_ci = (_finite("ci_low", ci_low), _finite("ci_high", ci_high))
+        if not md_ci[0] <= est <= md_ci[1]:
+            raise ValueError(f"the MD ({est:g}) must lie inside its CI ({md_ci[0]:g} to {md_ci[1]:g})")
+    values = np.array([est] + (list(md_ci) if md_ci else []))
+    d = sign * values / sd
+    if method == "logistic":
+        pi = pc + np.asarray(risk_difference_at(np.exp(math.pi / math.sqrt(3) * d), pc, measure="OR"))
+    else:
+        pi = norm_sf(norm_isf(pc) - d)  # Phi(Phi^-1(pc) + d), with Phi^-1(pc) = -isf(pc)
+    rd = pi - pc
+    p_ci = rd_ci = None
+    if md_ci:
+        p_ci = tuple(sorted((float(pi[1]), float(pi[2]))))
+        rd_ci = (p_ci[0] - pc, p_ci[1] - pc)
+    n = nnt(float(rd[0]), rd_ci, outcome="desirable")
+    how = ("logistic model, ln OR = 1.81 × SMD (Cochrane Handbook 5.1 12.6.3)" if method == "logistic" else
+           "normal distributions with equal SDs")
+    text = (f"An MD of {short_number(est)} with SD {short_number(sd)} is {short_number(float(d[0]))} SD on the benefit "
+            f"scale. If {100 * pc:.0f}% of control patients reach the threshold, about {100 * float(pi[0]):.0f}% of "
+            f"intervention patients would ({how})")
+    text += (f" (95% CI {100 * p_ci[0]:.0f}% to {100 * p_ci[1]:.0f}%)" if p_ci else "")
+    text += f": a risk difference of {100 * float(rd[0]):+.1f} percentage points, {n}."
+    return ResponderEstimate(md=est, md_ci=md_ci, sd=sd, smd=float(d[0]), control_risk=pc, method=method,
+                             p_control=pc, p_intervention=float(pi[0]), p_intervention_ci=p_ci, rd=float(rd[0]),
+                             rd_ci=rd_ci, nnt=n, text=text)

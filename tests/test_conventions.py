@@ -54,11 +54,11 @@ def test_meta_convention_subgroups_use_hk_standard_errors_in_q_between():
 
 
 def test_common_tau2_is_shared_and_equals_the_meta_regression_residual():
-    from helpers.regression import residual_tau2
+    from helpers.regression import meta_regression
 
-    sg = subgroup_analysis(TW.TE, TW.seTE**2, TW.RiskOfBias, tau2="common", method="REML")
-    expected = residual_tau2(TW.TE, TW.seTE**2, (TW.RiskOfBias == "low").astype(float), "REML")
-    assert all(np.isclose(f.tau2, expected) for f in sg.fits.values())
+    sg = subgroup_analysis(TW.TE, TW.seTE**2, TW.RiskOfBias, common_tau2=True, method="REML")
+    expected = meta_regression(TW.TE, TW.seTE**2, mods={"rob": TW.RiskOfBias}, method="REML").tau2
+    assert all(f.tau2 == expected for f in sg.fits.values())
 
 
 def test_revman5_convention_choices(reference):
@@ -116,7 +116,7 @@ def test_revman_excludes_double_zero_studies_with_a_clear_error():
 def test_unknown_convention_is_refused():
     with pytest.raises(ValueError, match="conventions must be one of"):
         get_convention("stata")
-    assert set(CONVENTIONS) == {"metafor", "revman5", "meta"}
+    assert set(CONVENTIONS) == {"metafor", "revman5", "revman", "meta"}
 
 
 def test_revman5_export_of_fleiss1993_mean_difference_is_reproduced():

@@ -17,7 +17,10 @@ from helpers.grade import (CERTAINTY_LEVELS, DOMAINS, LEVELS, RULE_SOURCES, RULE
 from helpers.pooling import meta_analysis
 
 REASONS = {"not serious": "", "serious": "a concern", "very serious": "a grave concern",
-           "not assessed": "information not available"}
+           "not assessed": "information not available", "undetected": "", "strongly suspected": "small trials only"}
+#: The levels each domain takes: GRADE's own words for publication bias.
+DOMAIN_LEVELS = ("not serious", "serious", "very serious", "not assessed")
+PB_LEVELS = ("undetected", "strongly suspected", "very serious", "not assessed")
 
 
 def assessment(levels=None, design="RCT", upgrades=0, outcome="Pain"):
@@ -52,23 +55,31 @@ def _expected_certainty(levels, design, upgrades):
     """Independent restatement: RCT 3 / observational 1, minus levels rated down, plus upgrades, clipped to 0..3."""
     start = {"RCT": 3, "observational": 1}[design]
     # "not assessed" rates down nothing in the best case, which is what .certainty reports
-    down = sum({"not serious": 0, "serious": 1, "very serious": 2, "not assessed": 0}[level] for level in levels)
+    down = sum({"not serious": 0, "serious": 1, "very serious": 2, "not assessed": 0, "undetected": 0,
+                "strongly suspected": 1}[level] for level in levels)
     return ["very low", "low", "moderate", "high"][min(max(start - down + upgrades, 0), 3)]
 
 
 def test_certainty_arithmetic_for_every_combination():
     # all 4^5 domain ratings (with "not assessed", whose best case is 0) x 2 designs x 4 upgrade counts
-    for levels in itertools.product(LEVELS, repeat=5):
+    for levels in itertools.product(*[DOMAIN_LEVELS] * 4, PB_LEVELS):
         for design in ("RCT", "observational"):
             for upgrades in range(4):
                 a = assessment(dict(zip(DOMAINS, levels)), design, upgrades)
-                assert a.certainty == _expected_certainty(levels, design, upgrades), (levels, design, upgrades)
+                expected = _expected_certainty(levels, design, upgrades)
+                assert a.domain_certainty == expected, (levels, design, upgrades)
+                # a domain not assessed leaves the outcome not graded: no certainty, no circles
+                graded = "not assessed" not in levels
+                assert a.graded == graded and a.certainty == (expected if graded else None)
+                assert (a.symbol == SYMBOLS[expected]) if graded else (a.symbol == "not graded")
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(st.sampled_from(list(LEVELS)), min_size=5, max_size=5), st.sampled_from(["RCT", "observational"]),
+@given(st.lists(st.sampled_from(["not serious", "serious", "very serious"]), min_size=4, max_size=4),
+       st.sampled_from(["undetected", "strongly suspected"]), st.sampled_from(["RCT", "observational"]),
        st.integers(0, 3), st.permutations(DOMAINS))
-def test_certainty_does_not_depend_on_how_the_judgements_are_given(levels, design, upgrades, order):
+def test_certainty_does_not_depend_on_how_the_judgements_are_given(first_four, pb, design, upgrades, order):
+    levels = first_four + [pb]
     rated = dict(zip(DOMAINS, levels))
     as_mapping = GradeAssessment("Pain", design, {d: (rated[d], REASONS[rated[d]]) for d in order}, upgrades,
                                  "large effect" if upgrades else "")
@@ -193,10 +204,12 @@ def test_inconsistency_too_few_studies_and_common_effect(reference):
     ((-0.1, 0.9), None, "serious"),          # includes 0
     ((0.0, 0.9), None, "serious"),           # touches 0: still includes it
     ((0.01, 0.9), None, "not serious"),
-    ((-0.1, 0.6), 0.5, "very serious"),      # includes 0 and crosses the MCID
-    ((-0.6, 0.1), 0.5, "very serious"),      # includes 0 and crosses -MCID
-    ((-0.1, 0.4), 0.5, "serious"),           # includes 0 only (wholly trivial)
-    ((0.1, 0.6), 0.5, "serious"),            # crosses the MCID only
+    ((-0.1, 0.6), 0.5, "serious"),           # crosses +MCID (0 is not a threshold of this target)
+    ((-0.6, 0.1), 0.5, "serious"),           # crosses -MCID
+    ((-0.6, 0.6), 0.5, "very serious"),      # crosses both: important harm to important benefit
+    ((-0.5, 0.5), 0.5, "very serious"),      # both limits exactly at the thresholds reach them
+    ((-0.1, 0.4), 0.5, "not serious"),       # wholly trivial: precisely unimportant
+    ((0.1, 0.6), 0.5, "serious"),            # crosses the MCID
     ((0.1, 0.5), 0.5, "serious"),            # upper limit exactly at the MCID reaches it
     ((0.5, 1.0), 0.5, "not serious"),        # lower limit exactly at the MCID: does not cross
     ((0.6, 1.0), 0.5, "not serious"),
@@ -210,10 +223,14 @@ def test_imprecision_rule_at_its_thresholds(fits, ci, mcid, level):
         assert "IMP-09" in s.source and "two or three levels" in s.reason
 
 
-def test_imprecision_wholly_trivial_ci_mentions_the_partially_contextualised_view(fits):
+def test_imprecision_uses_one_criterion_the_ci_against_the_targets_thresholds(fits):
     res = _with(fits["normand_SMD"], estimate=0.1, ci_low=-0.1, ci_high=0.4)
-    s = suggest_imprecision(res, mcid=0.5)
-    assert s.level == "serious" and "partially contextualised" in s.reason and "CERT-03" in s.source
+    against_mcid, against_null = suggest_imprecision(res, mcid=0.5), suggest_imprecision(res)
+    # the same CI: precise for "is it important?" (all trivial), imprecise for "is there an effect?"
+    assert against_mcid.level == "not serious" and "trivial effects" in against_mcid.reason
+    assert "partially contextualised" in against_mcid.reason and "CERT-03" in against_mcid.source
+    assert against_null.level == "serious" and "minimally contextualised" in against_null.reason
+    assert "KCE" not in against_mcid.source + against_null.source
 
 
 def test_imprecision_optimal_information_size(fits):
@@ -222,7 +239,8 @@ def test_imprecision_optimal_information_size(fits):
     s = suggest_imprecision(res, mcid=0.5, n_total=125, ois=126)
     assert s.level == "serious" and "below the optimal information size" in s.reason and "OIS-02" in s.source
     worse = _with(res, ci_low=-0.1)
-    assert suggest_imprecision(worse, mcid=0.5, n_total=10, ois=126).level == "very serious"  # never lightened
+    crossing = suggest_imprecision(worse, mcid=0.5, n_total=10, ois=126)  # GRADE 34: OIS only without crossing
+    assert crossing.level == "serious" and "not needed" in crossing.reason
     assert "not checked" in suggest_imprecision(res, n_total=100).reason
     with pytest.raises(ValueError, match="n_total"):
         suggest_imprecision(res, ois=126)
@@ -258,13 +276,16 @@ def test_publication_bias_not_assessable_below_ten_studies(reference):
 
 def test_publication_bias_uses_egger_from_ten_studies(reference):
     d = reference["bcg_logRR"]  # k = 13
-    eg = egger_test(d["yi"], d["vi"])
+    eg = egger_test(meta_analysis(d["yi"], d["vi"]))
     s = suggest_publication_bias(d["yi"], d["vi"])
-    assert f"p = {eg.pvalue:.3f}" in s.reason and s.level == ("serious" if eg.pvalue < 0.05 else "not serious")
+    assert f"p = {eg.pvalue:.3f}" in s.reason
+    assert s.level == ("strongly suspected" if eg.pvalue < 0.05 else "undetected")
     assert math.isclose(eg.pvalue, reference["bcg_logRR"]["egger"]["p"], rel_tol=1e-6)
     just_above = suggest_publication_bias(d["yi"], d["vi"], alpha=eg.pvalue * 1.0001)
     just_below = suggest_publication_bias(d["yi"], d["vi"], alpha=eg.pvalue * 0.9999)
-    assert (just_above.level, just_below.level) == ("serious", "not serious")
+    assert (just_above.level, just_below.level) == ("strongly suspected", "undetected")
+    binary = suggest_publication_bias(d["yi"], d["vi"], binary=True)
+    assert "Peters" in binary.reason and "PB-05" in binary.source and "PB-05" not in s.source
     with pytest.raises(ValueError, match="alpha"):
         suggest_publication_bias(d["yi"], d["vi"], alpha=0)
     with pytest.raises(ValueError, match="vi must be > 0"):
@@ -398,8 +419,11 @@ def test_not_assessed_makes_the_certainty_an_upper_bound():
         "risk_of_bias": ("not assessed", "the trials' risk-of-bias tables are not in public text"),
         "inconsistency": "not serious", "indirectness": ("not assessed", "populations not read"),
         "imprecision": ("serious", "CI includes no effect"), "publication_bias": "not serious"})
-    assert a.certainty == "moderate" and a.certainty_range == ("very low", "moderate")
-    assert a.certainty_text == "at most Moderate (between very low and moderate)"
+    assert not a.graded and a.certainty is None and a.symbol == "not graded"
+    assert a.domain_certainty == "moderate" and a.certainty_range == ("very low", "moderate")
+    assert a.certainty_text == ("not graded: 2 domains not assessed (the domain count could be anything from "
+                                "very low to moderate)")
+    assert "\u2295" not in a.describe() and "\u2295" not in a.summary().loc["Certainty", "judgement"]
     assert "not assessed: risk of bias, indirectness" in a.describe()
     assert any("not in public text" in note for note in a.footnotes)
     with pytest.raises(ValueError, match="what information is missing"):
@@ -412,3 +436,67 @@ def test_sof_says_not_reported_and_renders_the_same_html_twice():
     sof = summary_of_findings(rows)
     assert sof.loc[0, "participants (studies)"] == "not reported (k not reported; RCTs)"
     assert sof_styler(sof).to_html() == sof_styler(summary_of_findings(rows)).to_html()
+
+
+def test_sof_never_shows_circles_for_a_row_with_a_domain_not_assessed():
+    open_domain = {"risk_of_bias": ("not assessed", "per-trial tables not read")}
+    for domain in DOMAINS:
+        levels = {d: "not serious" for d in DOMAINS} | {domain: ("not assessed", f"{domain} not read")}
+        rows = [SoFRow(GradeAssessment("Pain", judgements=levels), measure="MD", estimate=-1.0, ci_low=-2.0,
+                       ci_high=-0.1, studies=3),
+                SoFRow(GradeAssessment("Function", judgements={d: "not serious" for d in DOMAINS}), measure="SMD",
+                       estimate=0.2, ci_low=0.1, ci_high=0.3, studies=3)]
+        sof = summary_of_findings(rows)
+        cell = sof.loc[0, "certainty"]
+        assert cell.startswith("not graded (1 domain not assessed)"), cell
+        assert not any(ch in cell for ch in "\u2295\u25ef")
+        assert sof.loc[1, "certainty"] == "\u2295\u2295\u2295\u2295 High"   # a fully judged row keeps its circles
+        assert f"{domain} not read" in sof.loc[0, "footnotes"]
+    two_open = GradeAssessment("Pain", judgements={d: "not serious" for d in DOMAINS} | open_domain
+                               | {"indirectness": ("not assessed", "populations not read")})
+    sof = summary_of_findings([SoFRow(two_open, measure="MD", estimate=-1.0, ci_low=-2.0, ci_high=-0.1)])
+    assert sof.loc[0, "certainty"].startswith("not graded (2 domains not assessed) a,b")
+
+
+def test_overall_rating_may_differ_from_the_domain_count_with_a_reason():
+    borderline = {d: "not serious" for d in DOMAINS} | {
+        "risk_of_bias": ("serious", "borderline: one of five trials unblinded"),
+        "imprecision": ("serious", "borderline: the CI just reaches the MID")}
+    counted = GradeAssessment("Pain", judgements=borderline)
+    assert counted.certainty == counted.domain_certainty == "low"
+    judged = GradeAssessment("Pain", judgements=borderline, overall="moderate",
+                             overall_reason="two borderline concerns together justify one downgrade, not two")
+    assert judged.certainty == "moderate" and judged.domain_certainty == "low" and judged.symbol == SYMBOLS["moderate"]
+    note = "Overall certainty moderate, where the domains count low: two borderline concerns"
+    assert any(n.startswith(note) for n in judged.footnotes)
+    sof = summary_of_findings([SoFRow(judged, measure="MD", estimate=-1.0, ci_low=-2.0, ci_high=-0.1, studies=5)])
+    assert sof.loc[0, "certainty"].startswith("\u2295\u2295\u2295\u25ef Moderate ")
+    assert note in sof.loc[0, "footnotes"]
+    assert list(judged.summary().index)[-3:] == ["Domain count", "Overall judgement", "Certainty"]
+    with pytest.raises(ValueError, match="overall_reason"):
+        GradeAssessment("Pain", judgements=borderline, overall="moderate")
+    with pytest.raises(ValueError, match="overall must be one of"):
+        GradeAssessment("Pain", judgements=borderline, overall="fair", overall_reason="x")
+    with pytest.raises(ValueError, match="every domain judged"):
+        GradeAssessment("Pain", judgements=borderline | {"indirectness": ("not assessed", "not read")},
+                        overall="moderate", overall_reason="x")
+    with pytest.raises(ValueError, match="without an overall"):
+        GradeAssessment("Pain", judgements=borderline, overall_reason="x")
+
+
+def test_publication_bias_takes_grades_words():
+    j = DomainJudgement("publication_bias", "serious", "many small industry-funded trials")
+    assert j.level == "strongly suspected" and j.levels_down == 1
+    assert DomainJudgement("publication_bias", "not serious").level == "undetected"
+    assert DomainJudgement("publication_bias", "Undetected").levels_down == 0
+    with pytest.raises(ValueError, match="publication bias only"):
+        DomainJudgement("imprecision", "strongly suspected", "x")
+    with pytest.raises(ValueError, match="give the reason"):
+        DomainJudgement("publication_bias", "strongly suspected")
+
+
+def test_sof_labels_an_assumed_design():
+    a = GradeAssessment("Recovery", judgements={d: "not serious" for d in DOMAINS})
+    sof = summary_of_findings([SoFRow(a, measure="SMD", estimate=0.18, ci_low=0.07, ci_high=0.29, studies=5,
+                                      participants=1265, design_note="design assumed, not read")])
+    assert sof.loc[0, "participants (studies)"] == "1265 (5 RCTs; design assumed, not read)"

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from helpers.mcid import (CATEGORIES, THRESHOLD_COLUMNS, THRESHOLDS_CSV, ZONES, Threshold, compare_to_mcid, distribution_mcid,
+from helpers.mcid import (CATEGORIES, KINDS, control_responders, responders_from_md, THRESHOLD_COLUMNS, THRESHOLDS_CSV, ZONES, Threshold, compare_to_mcid, distribution_mcid,
                           interpret_result, load_thresholds, md_to_smd, prob_exceeds_mcid, smd_to_units,
                           threshold_for)
 from helpers.pooling import meta_analysis
@@ -295,6 +295,8 @@ def test_load_thresholds_rejects_a_row_without_source(tmp_path):
     ("unit", "mm", "unit must be one of"),
     ("direction", "decrease (improvement)", "direction must be one of"),
     ("read_or_derived", "guessed", "read_or_derived must be one of"),
+    ("kind", "between-person", "kind must be one of"),
+    ("kind_basis", "", "kind_basis is empty"),
 ])
 def test_load_thresholds_validates_every_field(tmp_path, column, value, message):
     table = pd.read_csv(THRESHOLDS_CSV, dtype=str, keep_default_na=False)
@@ -330,3 +332,121 @@ def test_threshold_for_looks_one_up_or_explains():
     assert threshold_for("HAQ").value == 0.375  # substring match when nothing matches exactly
     secondary = threshold_for("BPI interference")
     assert secondary.secondary and "SECONDARY SOURCE" in str(secondary)
+
+
+# --------------------------------------------------------------------------- the kind of a threshold
+
+def test_every_shipped_threshold_carries_its_kind_and_its_basis():
+    table = load_thresholds()
+    assert set(table["kind"]) <= set(KINDS) and table["kind_basis"].str.len().gt(20).all()
+    # the kit's own reading of its sources, row by row for the ones the notebooks use
+    assert set(table.loc[table.source.str.startswith("Ostelo"), "kind"]) == {"within-person change"}
+    assert set(table.loc[table.source.str.startswith("Farrar"), "kind"]) == {"within-person change"}
+    assert set(table.loc[table.source.str.contains("IMMPACT"), "kind"]) == {"responder definition"}
+    assert set(table.loc[table.scale == "SMD", "kind"]) == {"rule of thumb"}
+    assert set(table.loc[table.source.str.startswith("Norman"), "kind"]) == {"distribution-based"}
+    assert threshold_for("QPR-15", kind="between-group").value == 4.0
+    assert threshold_for("QPR-15", kind="within-person").value == 5.0
+    # a kind the kit could not read is said to be unknown, not guessed
+    mathias = table[table.source.str.startswith("Mathias")].iloc[0]
+    assert mathias.kind == "not stated" and "could not read" in mathias.kind_basis
+
+
+def test_a_within_person_threshold_on_a_between_group_difference_says_so():
+    ostelo = threshold_for("Pain VAS", source="Ostelo", unit="points")
+    assert ostelo.kind == "within-person change"
+    # Wilson 2024's medium-term pain MD, read on 0-100, against Ostelo's 15 mm within-patient change
+    c = compare_to_mcid(-3.48, -6.61, -0.35, ostelo.value, LIB, threshold_kind=ostelo.kind)
+    assert c.category == "clearly not important"           # where the CI lies, as before
+    assert c.verdict == "below a within-person change threshold: importance not settled"
+    assert c.kind_caution.startswith("Caution: this threshold is a within-person change")
+    assert "does not show that nobody benefits" in c.reasoning and "clearly not important" not in c.reasoning
+    assert "responders_from_md" in c.kind_caution
+    # a between-group MID gives the plain verdict, with no caution
+    plain = compare_to_mcid(-3.48, -6.61, -0.35, 15.0, LIB, threshold_kind="between-group difference")
+    assert plain.verdict == "clearly not important" and plain.kind_caution is None
+    # a responder definition is person-level too; other verdicts are qualified, not renamed
+    big = compare_to_mcid(-20.0, -25.0, -16.0, 15.0, LIB, threshold_kind="responder definition")
+    assert big.verdict == "clearly important (benefit), vs a responder definition threshold"
+    # interpret_result takes the kind from a Threshold
+    fit = meta_analysis([-3.0, -4.0, -2.5], [1.0, 1.2, 0.9])
+    assert interpret_result(fit, ostelo).threshold_kind == "within-person change"
+    assert "not settled" in interpret_result(fit, ostelo).verdict
+
+
+@pytest.mark.parametrize("kind, words", [
+    ("distribution-based", "spread of the scores"),
+    ("rule of thumb", "not 'minimally important'"),
+    ("not stated", "kind of threshold was not stated"),
+])
+def test_other_kinds_get_their_own_note(kind, words):
+    c = compare_to_mcid(0.26, 0.16, 0.36, 0.5, HIB, threshold_kind=kind)
+    assert words in c.kind_caution and words in c.reasoning
+    assert c.verdict == (c.category if kind == "not stated" else f"{c.category}, by a {kind} threshold (not an "
+                                                                  "anchor-based MID)")
+
+
+def test_kinds_are_validated():
+    with pytest.raises(ValueError, match="threshold_kind must be one of"):
+        compare_to_mcid(0.2, 0.1, 0.3, 0.5, HIB, threshold_kind="within person")
+    with pytest.raises(ValueError, match="estimate_kind must be one of"):
+        compare_to_mcid(0.2, 0.1, 0.3, 0.5, HIB, estimate_kind="pooled")
+    within = compare_to_mcid(6.0, 5.2, 6.8, 5.0, HIB, estimate_kind="within-person change",
+                             threshold_kind="between-group difference")
+    assert "use a within-person minimal important change" in within.kind_caution
+
+
+# --------------------------------------------------------------------------- the responder approach
+
+def test_responders_normal_method_matches_scipy():
+    # normal outcomes, equal SDs: the intervention distribution is the control's shifted by d = benefit / SD
+    r = responders_from_md(-3.48, 20.0, 0.30, LIB, ci_low=-6.61, ci_high=-0.35, method="normal")
+    d = np.array([3.48, 6.61, 0.35]) / 20.0
+    expected = stats.norm.cdf(stats.norm.ppf(0.30) + d)
+    assert r.p_intervention == pytest.approx(expected[0], rel=1e-12)
+    assert r.p_intervention_ci == pytest.approx((expected[2], expected[1]), rel=1e-12)
+    assert r.rd == pytest.approx(expected[0] - 0.30, rel=1e-12) and r.rd_ci[0] < r.rd < r.rd_ci[1]
+    assert r.nnt.label == "NNTB" and r.nnt.value == pytest.approx(1 / r.rd, rel=1e-12)
+    assert r.smd == pytest.approx(0.174, rel=1e-12)
+
+
+def test_responders_logistic_method_is_the_handbooks_log_odds_ratio():
+    # Cochrane Handbook 5.1 12.6.3: ln OR = pi / sqrt(3) x SMD, combined with the control proportion
+    r = responders_from_md(0.26, 1.0, 0.25, HIB, ci_low=0.16, ci_high=0.36)
+    odds = math.exp(math.pi / math.sqrt(3) * 0.26)
+    expected = odds * 0.25 / (1 - 0.25 + odds * 0.25)
+    assert r.p_intervention == pytest.approx(expected, rel=1e-12) and r.method == "logistic"
+    assert math.pi / math.sqrt(3) == pytest.approx(1.81, abs=0.005)   # the Handbook's "approximately 1.81"
+    assert "NNTB" in r.text and "12.6.3" in r.text
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.floats(-3, 3), st.floats(0.5, 30), st.floats(0.02, 0.98), st.sampled_from(["logistic", "normal"]))
+def test_responders_invariants(md, sd, pc, method):
+    up = responders_from_md(md, sd, pc, HIB, method=method)
+    down = responders_from_md(-md, sd, pc, LIB, method=method)
+    assert up.rd == pytest.approx(down.rd, abs=1e-12)                 # direction is only a sign
+    assert (up.rd > 0) == (md > 0) or abs(md) < 1e-12
+    zero = responders_from_md(0.0, sd, pc, HIB, method=method)
+    assert zero.rd == pytest.approx(0.0, abs=1e-12)
+    more = responders_from_md(md + 1.0, sd, pc, HIB, method=method)
+    assert more.rd > up.rd                                            # a larger benefit, more responders
+
+
+def test_control_responders_applies_the_within_person_threshold_to_changes():
+    # control patients improve by 1 point on average (SD of change 2); a responder improves by >= 2 points
+    assert control_responders(-1.0, 2.0, 2.0, LIB) == pytest.approx(stats.norm.cdf(-0.5), rel=1e-12)
+    assert control_responders(1.0, 2.0, 2.0, HIB) == pytest.approx(stats.norm.cdf(-0.5), rel=1e-12)
+
+
+def test_responders_bad_input():
+    with pytest.raises(ValueError, match="control_risk must be"):
+        responders_from_md(1.0, 2.0, 1.2, HIB)
+    with pytest.raises(ValueError, match="method must be one of"):
+        responders_from_md(1.0, 2.0, 0.3, HIB, method="probit")
+    with pytest.raises(ValueError, match="reference_sd|sd"):
+        responders_from_md(1.0, 0.0, 0.3, HIB)
+    with pytest.raises(ValueError, match="inside its CI"):
+        responders_from_md(1.0, 2.0, 0.3, HIB, ci_low=1.5, ci_high=2.0)
+    with pytest.raises(ValueError, match="both ci_low and ci_high"):
+        responders_from_md(1.0, 2.0, 0.3, HIB, ci_low=0.5)
