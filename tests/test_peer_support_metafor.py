@@ -91,3 +91,20 @@ def test_lyons_subset_search(trials):
     order = kit.loc[ref["subsets"]]
     for col, rcol in [("estimate", "estimate"), ("ci_low", "ci_low"), ("ci_high", "ci_high"), ("q", "Q")]:
         np.testing.assert_allclose(order[col], ref[rcol], rtol=1e-9, err_msg=col)
+
+
+def test_risk_of_bias_subgroups_and_sensitivity(trials):
+    from helpers.pooling import meta_analysis, subgroup_analysis
+
+    kit = peer_support_effects(trials, rows="kit")
+    for outcome, ref in REF["rob"].items():
+        part = kit[kit.outcome_category == outcome]
+        sg = subgroup_analysis(part.yi.to_numpy(), part.vi.to_numpy(), part.overall_rob.to_numpy(), method="REML")
+        np.testing.assert_allclose(sg.q_between, ref["Q_between"], rtol=1e-8)
+        for level, fit in sg.fits.items():
+            np.testing.assert_allclose([fit.estimate, fit.ci_low, fit.ci_high],
+                                       [ref["subgroups"][level][c] for c in ("estimate", "ci_low", "ci_high")], rtol=1e-8)
+        low = part[part.overall_rob != "High risk"]
+        fit = meta_analysis(low.yi.to_numpy(), low.vi.to_numpy(), method="REML")
+        np.testing.assert_allclose([fit.estimate, fit.se], [ref["without_high"]["estimate"], ref["without_high"]["se"]],
+                                   rtol=RTOL)

@@ -103,3 +103,18 @@ out$lyons_subsets <- list(source_rows = d[[1]][g], n_subsets = ncol(combos),
   subsets = apply(combos, 2, function(r) paste(d[[1]][r], collapse = ",")))
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, pretty = TRUE), "tests/reference/metafor_peer_support.json")
 cat("wrote study-level references\n")
+
+# RoB 2 as a subgroup (overall_RoB, separate tau2, REML) and the sensitivity analysis without high-risk rows
+out$rob <- list()
+for (oc in sort(unique(d$outcome))) {
+  rows <- d$outcome == oc
+  levels <- unique(d$overall_RoB[rows])
+  fits <- lapply(levels, function(l) { r <- rows & d$overall_RoB == l; fit_json(d$yi_kit[r], d$vi_kit[r], "REML") })
+  names(fits) <- levels
+  b <- rma(sapply(fits, `[[`, "estimate"), sei = sapply(fits, `[[`, "se"), method = "EE")
+  r <- rows & d$overall_RoB != "High risk"
+  out$rob[[oc]] <- list(subgroups = fits, Q_between = b$QE, df = b$k - 1, p = b$QEp,
+                        without_high = fit_json(d$yi_kit[r], d$vi_kit[r], "REML"))
+}
+writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, pretty = TRUE), "tests/reference/metafor_peer_support.json")
+cat("wrote RoB references\n")
