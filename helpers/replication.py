@@ -190,8 +190,9 @@ OUTCOMES = ("personal recovery", "clinical recovery", "functional recovery")
 def peer_support_effects(trials: pd.DataFrame | None = None, *, rows: str = "kit") -> pd.DataFrame:
     """The rows one analysis pools, with ``yi``, ``vi`` (positive favours peer support) and a ``label``.
 
-    ``rows`` is one of :data:`ROW_SETS`. Labels name study and instrument
-    ("Cook, 2012a: RAS"), so a trial with two rows in an outcome shows twice.
+    ``rows`` is one of :data:`ROW_SETS`. Labels name study and scale
+    ("Cook, 2012a: RAS"; the instrument where a trial has two rows in an
+    outcome), with " †" where the row's effect is flagged.
     """
     if rows not in ROW_SETS:
         raise ValueError(f"rows must be one of {ROW_SETS}, got {rows!r}")
@@ -201,7 +202,9 @@ def peer_support_effects(trials: pd.DataFrame | None = None, *, rows: str = "kit
         df["yi"], df["vi"] = df.g_source, df.g_se_source**2
     elif rows == "trusted":
         df = df[~df.effect_flagged]
-    df["label"] = df.study + ": " + df.scale
+    repeated = df["flags"].str.contains("repeated_study")
+    df["label"] = (df.study + ": " + df.scale.where(~repeated, df.instrument)
+                   + np.where(df.effect_flagged, " †", ""))
     df["n"] = df.n_1 + df.n_2
     return df
 
