@@ -108,3 +108,17 @@ def test_risk_of_bias_subgroups_and_sensitivity(trials):
         fit = meta_analysis(low.yi.to_numpy(), low.vi.to_numpy(), method="REML")
         np.testing.assert_allclose([fit.estimate, fit.se], [ref["without_high"]["estimate"], ref["without_high"]["se"]],
                                    rtol=RTOL)
+
+
+@pytest.mark.parametrize("rows", ["source", "kit", "trusted"])
+def test_egger_on_each_outcome(trials, rows):
+    from helpers.bias import egger_test
+    from helpers.pooling import meta_analysis
+
+    df = peer_support_effects(trials, rows=rows)
+    for key, ref in REF["analyses"].items():
+        if key.startswith(rows + " |") and key.endswith("| egger"):
+            part = df[df.outcome_category == key.split(" | ")[1]]
+            eg = egger_test(meta_analysis(part.yi.to_numpy(), part.vi.to_numpy(), method="REML"), model="lm")
+            assert eg.k == ref["k"] and eg.df == ref["df"]
+            np.testing.assert_allclose([eg.statistic, eg.pvalue], [ref["t"], ref["p"]], rtol=1e-10)
