@@ -468,7 +468,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nLyons 2021 recovery, {len(search)} subsets of 5 group trials searched: the closest, {best.studies}, "
           f"gives {best.estimate:.2f} [{best.ci_low:.2f}, {best.ci_high:.2f}], N = {best.n}, Q = {best.q:.2f} "
           f"(printed 0.18 [0.07, 0.29], N = 1265, chi2 = 4.01); subsets within rounding of the estimate and CI: "
-          f"{int((search.distance == 0).sum())}; with Q >= 4.01: {int((search.q >= 4.01).sum())}")
+          f"{int((search.distance == 0).sum())}; with N within 100 of 1265: {int((search.n_off.abs() <= 100).sum())}, "
+          f"the closest of which misses the CI by {search[search.n_off.abs() <= 100].distance.min():.3f}")
     counts = table.verdict.str.split(":").str[0].str.split(" \\(").str[0].value_counts()
     print("\n" + ", ".join(f"{n} {v}" for v, n in counts.items()))
     if args.update_baseline:
