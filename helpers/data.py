@@ -405,11 +405,13 @@ def _duration_weeks(text) -> float:
     return float(m.group(1)) * {"week": 1.0, "month": 52 / 12, "mnonth": 52 / 12, "year": 52.0}[m.group(2)]
 
 
-def audit_peer_support(df: pd.DataFrame, trials: pd.DataFrame | None = None) -> pd.DataFrame:
+def audit_peer_support(df: pd.DataFrame, read_trials: pd.DataFrame | None = None) -> pd.DataFrame:
     """What a careful reader finds in the Metapsy peer-support file: one row per finding.
 
     ``df`` is the tidy frame of :func:`load_peer_support_trials` (before its
-    ``flags`` column is filled). Columns of the result: ``row`` (index in
+    ``flags`` column is filled); ``read_trials`` is :func:`load_trials` (the
+    per-trial numbers read in public text), for the ``n_from_other_outcome``
+    check. Columns of the result: ``row`` (index in
     ``df``), ``study``, ``outcome_category``, ``flag`` (a key of
     :data:`PEER_SUPPORT_FLAGS`) and ``detail`` (the numbers that raised it).
     Rules, each a classic extraction error (Cochrane Handbook 6.5.2.3 on SEs
@@ -430,7 +432,7 @@ def audit_peer_support(df: pd.DataFrame, trials: pd.DataFrame | None = None) -> 
       duration (``duration_int``) in weeks;
     * ``repeated_study``: two or more rows for one study and outcome category;
     * ``n_from_other_outcome``: both arms' n equal ``n_analysed1/2`` of
-      another outcome of the same first author and year in ``data/trials.csv``.
+      another outcome of the same first author and year in ``read_trials``.
     """
     found = []
 
@@ -484,11 +486,11 @@ def audit_peer_support(df: pd.DataFrame, trials: pd.DataFrame | None = None) -> 
     counts = df.groupby(["study", "outcome_category"]).study.transform("size")
     for i in df.index[counts > 1]:
         add(i, "repeated_study", f"{counts[i]} rows for {df.loc[i, 'study']} in {df.loc[i, 'outcome_category']}")
-    if trials is not None:
+    if read_trials is not None:
         for i in df.index[df.n_1.notna()]:
             r = df.loc[i]
             author = r.study.split(",")[0].strip()
-            same_trial = trials[trials.study.str.startswith(author) & (trials.year.astype(str) == str(r.year))]
+            same_trial = read_trials[read_trials.study.str.startswith(author) & (read_trials.year.astype(str) == str(r.year))]
             hit = same_trial[(same_trial.n_analysed1 == r.n_1) & (same_trial.n_analysed2 == r.n_2)]
             if len(hit):
                 add(i, "n_from_other_outcome", f"n {r.n_1:g}/{r.n_2:g} equals the n analysed for "
@@ -552,7 +554,7 @@ def load_peer_support_trials(path: Path | str | None = None) -> pd.DataFrame:
     sign = np.where(m.higher_is_better, 1.0, -1.0)
     df.loc[has_means, "yi"] = g["yi"].to_numpy() * sign
     df.loc[has_means, "vi"] = g["vi"].to_numpy()
-    audit = audit_peer_support(df, trials=load_trials())
+    audit = audit_peer_support(df, read_trials=load_trials())
     df["flags"] = [("; ".join(dict.fromkeys(audit.flag[audit.row == i]))) for i in df.index]
     df["effect_flagged"] = [any(f in PEER_SUPPORT_EFFECT_FLAGS for f in flags.split("; ")) for flags in df["flags"]]
     first = ["study", "year", "format", "delivery", "control", "outcome_category", "instrument", "scale",
