@@ -331,6 +331,8 @@ def effect_sizes_from_extraction(df: pd.DataFrame, measure: str = "SMD", convent
 PEER_SUPPORT = DATA / "peer_support"
 #: sha256 of data.csv at github.com/metapsy-project/data-peer-support-interventions, commit 6c0f322
 PEER_SUPPORT_SHA256 = "a3e2ad7c3c31df26b3aa89575d50d86e9d6bc39273145fc2fcdc9db5cc8e74bb"
+PEER_SUPPORT_SOURCE = ("Smit et al. 2022, Psychol Med (PMID 36066104): Metapsy data set, github.com/metapsy-project/"
+                       "data-peer-support-interventions, commit 6c0f322 (Zenodo 10.5281/zenodo.7687898)")
 
 #: every flag the validator can raise, and what it means; ``flags`` holds their names joined by "; "
 PEER_SUPPORT_FLAGS = {
@@ -518,7 +520,9 @@ def load_peer_support_trials(path: Path | str | None = None) -> pd.DataFrame:
     of :data:`PEER_SUPPORT_EFFECT_FLAGS`: the row's yi cannot be trusted as
     it stands) and ``repairs`` (text changed
     on load: double-encoded UTF-8 in names, with the published text kept in
-    ``study_source`` / ``instrument_source``).
+    ``study_source`` / ``instrument_source``), and the provenance every
+    file in ``data/`` carries: ``source``, ``source_location`` (the file's
+    row) and ``read_or_derived``.
 
     Every number equals the published file's; nothing is dropped or
     corrected. :func:`audit_peer_support` gives the detail behind each flag.
@@ -554,10 +558,17 @@ def load_peer_support_trials(path: Path | str | None = None) -> pd.DataFrame:
     sign = np.where(m.higher_is_better, 1.0, -1.0)
     df.loc[has_means, "yi"] = g["yi"].to_numpy() * sign
     df.loc[has_means, "vi"] = g["vi"].to_numpy()
+    # provenance as every file in data/ carries it: where each row was read, and what the kit derived
+    df["source"] = PEER_SUPPORT_SOURCE
+    df["source_location"] = "data/peer_support/data.csv, row " + df.source_row.astype(str)
+    derived = np.where(has_means, "yi, vi = Hedges g from the means (escalc SMD)", "yi, vi = the file's .g, .g_se²")
+    df["read_or_derived"] = ("read; derived: " + derived + ", oriented by higher_is_better (instruments.csv)"
+                             + np.where(df.repairs != "", "; text repaired (see repairs)", ""))
     audit = audit_peer_support(df, read_trials=load_trials())
     df["flags"] = [("; ".join(dict.fromkeys(audit.flag[audit.row == i]))) for i in df.index]
     df["effect_flagged"] = [any(f in PEER_SUPPORT_EFFECT_FLAGS for f in flags.split("; ")) for flags in df["flags"]]
     first = ["study", "year", "format", "delivery", "control", "outcome_category", "instrument", "scale",
              "higher_is_better", "time_weeks", "mean_1", "sd_1", "n_1", "mean_2", "sd_2", "n_2", "g_source",
-             "g_se_source", "yi", "vi", "yi_from", "overall_rob", "flags", "effect_flagged", "repairs"]
+             "g_se_source", "yi", "vi", "yi_from", "overall_rob", "flags", "effect_flagged", "repairs", "source",
+             "source_location", "read_or_derived"]
     return df[first + [c for c in df.columns if c not in first]]

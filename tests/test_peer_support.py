@@ -133,3 +133,11 @@ def test_every_instrument_has_a_direction_with_its_basis():
     assert set(load_peer_support_raw().instrument.map(lambda s: s.encode("cp1252").decode("utf-8")
                                                          if "â" in s else s)) == set(inst.instrument)
     assert (inst.direction_basis != "").all()
+
+
+def test_every_row_carries_its_provenance(trials):
+    for col in ("source", "source_location", "read_or_derived"):
+        assert (trials[col].str.strip() != "").all(), col
+    assert trials.source_location.iloc[0] == "data/peer_support/data.csv, row 1"
+    assert "derived" in trials.read_or_derived.iloc[0] and "6c0f322" in trials.source.iloc[0]
+    assert "repaired" in trials.set_index("study").loc["Rüsch, 2014", "read_or_derived"]
