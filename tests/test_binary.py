@@ -9,7 +9,7 @@ import pytest
 from helpers.pooling import BinaryMetaAnalysis, mantel_haenszel, peto
 
 REF = json.loads((Path(__file__).parent / "reference" / "metafor_binary.json").read_text())["datasets"]
-RTOL = 1e-10
+RTOL = 1e-12
 SCALARS = {"estimate": "estimate", "se": "se", "z": "statistic", "p": "pvalue", "ci_low": "ci_low",
            "ci_high": "ci_high", "Q": "q", "Q_p": "q_pvalue", "I2": "i2", "H2": "h2"}
 
@@ -152,6 +152,8 @@ def test_undefined_pooled_effects_raise():
         mantel_haenszel([3, 2], [10, 12], [0, 0], [11, 10], measure="OR")
     with pytest.raises(ValueError, match="every study is double-zero"):
         mantel_haenszel([0, 0], [10, 12], [0, 0], [11, 10], measure="RD")
+    with pytest.raises(ValueError, match="every study is double-zero"):
+        mantel_haenszel([10, 12], [10, 12], [11, 10], [11, 10], measure="RR")  # only events, everywhere
     with pytest.raises(ValueError, match="Peto's method cannot be used"):
         peto([0, 0], [10, 12], [0, 0], [11, 10])
     # with the RevMan correction the same tables give a (biased) finite RR, as RevMan prints
@@ -175,3 +177,14 @@ def test_invariants():
     aa, bb, cc, dd = a[0], n1[0] - a[0], c[0], n2[0] - c[0]
     assert one.estimate == pytest.approx(np.log(aa * dd / (bb * cc)), rel=1e-12)
     assert one.se == pytest.approx(np.sqrt(1 / aa + 1 / bb + 1 / cc + 1 / dd), rel=1e-12)  # RBG reduces to Woolf
+
+
+def test_revman_peto_shows_uncorrected_study_estimates():
+    d = REF["zero_cells"]["input"]
+    a, n1, c, n2 = (np.array(d[k], float) for k in ("ai", "n1i", "ci", "n2i"))
+    mf, rm = peto(a, n1, c, n2), peto(a, n1, c, n2, conventions="revman5")
+    assert rm.estimate == mf.estimate and rm.q == mf.q  # no correction enters the pooled result either way
+    N = n1 + n2
+    V = n1 * n2 * (a + c) * (N - a - c) / (N**2 * (N - 1))
+    np.testing.assert_allclose(rm.yi, (a - n1 * (a + c) / N) / V, rtol=1e-13)
+    assert not np.allclose(rm.yi, mf.yi)  # metafor's escalc corrects the zero-cell studies' own estimates

@@ -7,9 +7,12 @@
 # R 4.2.2, metafor 3.8-1 and jsonlite from Debian (r-cran-metafor, r-cran-metadat, r-cran-jsonlite).
 suppressPackageStartupMessages({library(metafor); library(jsonlite)})
 options(warn = -1)  # metafor warns when it drops double-zero studies from the study-level yi; that is tested
+# (so a stray NA would pass silently here: the Python tests check every k against the inputs)
 
 tables <- function(label, ai, n1i, ci, n2i, source) {
   keep <- !is.na(ai) & !is.na(n1i) & !is.na(ci) & !is.na(n2i)
+  # doubles: R's 32-bit integer products (n1 n2 (a + c)(b + d) for ISIS-4) would overflow to NA
+  ai <- as.numeric(ai); n1i <- as.numeric(n1i); ci <- as.numeric(ci); n2i <- as.numeric(n2i)
   list(label = I(as.character(label[keep])), ai = I(ai[keep]), n1i = I(n1i[keep]), ci = I(ci[keep]),
        n2i = I(n2i[keep]), source = source)
 }
