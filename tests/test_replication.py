@@ -119,3 +119,18 @@ def test_no_subset_of_the_group_trials_gives_lyons_result():
     assert (search.distance == 0).sum() == 0  # estimate and CI never both within rounding
     close = search[(search.n_off.abs() <= 100)]
     assert close.distance.min() > 0.02  # subsets of about Lyons's N miss the CI by more than 0.02
+
+
+def test_replicate_exits_non_zero_when_a_recorded_verdict_stops_holding(tmp_path, monkeypatch, capsys):
+    import helpers.replication as rep
+
+    baseline = pd.read_csv(rep.BASELINE, dtype=str, keep_default_na=False)
+    assert rep.main(["--no-notebooks"]) == 0
+    row = baseline.index[(baseline.level == "study") & (baseline.review == "lyons2021") & (baseline.outcome == "recovery")]
+    baseline.loc[row, "verdict"] = "differs by 0.010: trial set unverified (k 4 vs 5, N 1076 vs 1265)"
+    changed = tmp_path / "baseline.csv"
+    baseline.to_csv(changed, index=False)
+    monkeypatch.setattr(rep, "BASELINE", changed)
+    assert rep.main(["--no-notebooks"]) == 1
+    out = capsys.readouterr().out
+    assert "Study level" in out and "REGRESSION: study level | lyons2021 | recovery" in out
