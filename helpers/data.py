@@ -437,6 +437,10 @@ def audit_peer_support(df: pd.DataFrame, read_trials: pd.DataFrame | None = None
       another outcome of the same first author and year in ``read_trials``.
     """
     found = []
+    # a narrow copy: the rules below filter the frame once per row, and 80 columns make that slow
+    df = df[["study", "year", "outcome_category", "instrument", "scale", "higher_is_better", "outcome_type",
+             "mean_1", "sd_1", "n_1", "mean_2", "sd_2", "n_2", "yi", "g_source", "g_se_source", "precalc_g",
+             "precalc_g_se", "dich", "events_1", "events_2", "total_n_1", "total_n_2", "time_weeks", "duration_int"]]
 
     def add(i, flag, detail):
         found.append({"row": i, "study": df.loc[i, "study"], "outcome_category": df.loc[i, "outcome_category"],
