@@ -364,3 +364,58 @@ def test_tau2_grid_given_matches_refits():
 def test_tau2_rejects_bad_input(args, kwargs, message):
     with pytest.raises(ValueError, match=message):
         tau2_sensitivity_plot(*args, **kwargs)
+
+
+# ---------------------------------------------------------------- figures sized and labelled for reading (issue 13)
+
+def test_forest_ratio_axis_is_sized_to_the_data(bcg):
+    fig = forest_plot(bcg, ratio=True, direction="lower_is_better")
+    table = bcg.studies()
+    low, high = np.exp(table.ci_low.min()), np.exp(table.ci_high.max())   # 0.073 and 6.53
+    xlim = fig.forest.xlim
+    assert xlim[0] <= low and high <= xlim[1]
+    assert xlim == pytest.approx((0.05, 20.0))   # the smallest symmetric scale that holds them, not 0.01-100
+
+
+def test_forest_subgroup_headings_name_the_variable(normand_sg):
+    fig = forest_plot(normand_sg, subgroup_label="Centre")
+    assert "Centre: Orpington" in fig.forest.rows and "Orpington" not in fig.forest.rows
+    with pytest.raises(ValueError, match="give subgroups too"):
+        forest_plot(meta_analysis(BCG["yi"], BCG["vi"]), subgroup_label="Centre")
+
+
+def test_funnel_on_the_ratio_scale_labels_ratios_at_log_positions(bcg_dl):
+    fig = funnel_plot(bcg_dl, ratio=True, effect_label="Risk ratio (log scale)")
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert "1" in labels and "0.5" in labels
+    for tick, text in zip(ax.get_xticks(), labels):
+        assert np.exp(tick) == pytest.approx(float(text))
+    assert f"({np.exp(bcg_dl.estimate):.2f})" in " ".join(t.get_text() for t in ax.get_legend().get_texts())
+    assert ax.get_ylabel() == "Standard error of the log ratio"
+
+
+def test_bubble_plot_legend_covers_no_study():
+    from helpers.plots import bubble_plot
+    x = np.array([i["year"] for i in BCG["input"]], float)
+    fig = bubble_plot(BCG["yi"], BCG["vi"], x, -1.2, 0.03, 0.27, ratio=True)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    ax = fig.axes[0]
+    legend_box = ax.get_legend().get_window_extent(canvas.get_renderer())
+    points = ax.transData.transform(np.column_stack([x, BCG["yi"]]))
+    assert not any(legend_box.contains(px, py) for px, py in points)
+    assert legend_box.y1 < ax.get_window_extent().y0          # below the axes altogether
+    # the effect axis is labelled in ratios
+    for tick, label in zip(ax.get_yticks(), ax.get_yticklabels()):
+        assert np.exp(tick) == pytest.approx(float(label.get_text()))
+
+
+def test_leave_one_out_plot_draws_one_row_per_omitted_study(bcg):
+    from helpers.plots import leave_one_out_plot
+    from helpers.pooling import leave_one_out
+    loo = leave_one_out(BCG["yi"], BCG["vi"], labels=BCG_LABELS)
+    fig = leave_one_out_plot(loo, bcg)
+    left = fig.axes[0]
+    assert [t.get_text() for t in left.get_yticklabels()] == BCG_LABELS
+    assert not _overlaps(fig)
