@@ -31,7 +31,8 @@ from .effect_sizes import smd
 from .mcid import compare_to_mcid
 from .pooling import MetaAnalysis, meta_analysis
 
-__all__ = ["LiveFigure", "tau2_explorer", "mcid_explorer", "mcid_explorer_for", "smd_explorer", "overlap"]
+__all__ = ["LiveFigure", "tau2_explorer", "mcid_explorer", "mcid_explorer_for", "smd_explorer", "overlap",
+           "i2_what_if_explorer"]
 
 
 def _png(fig: Figure) -> bytes:
@@ -341,3 +342,78 @@ def smd_explorer(m1: float = 55.0, sd1: float = 47.0, m2: float = 75.0, sd2: flo
         return panel.show(m1, sd1, m2, sd2, n, d, g), text
 
     return LiveFigure(sliders, draw, "Two groups set by the sliders: Cohen's d, Hedges' g and their overlap")
+
+
+def _typical_variance(v: np.ndarray) -> float:
+    # Higgins & Thompson (2002): the "typical" within-study variance (k - 1) / (Σw - Σw²/Σw), w = 1/v
+    w_ = 1 / v
+    return (v.size - 1) / (w_.sum() - (w_**2).sum() / w_.sum())
+
+
+class _WhatIfFigure:
+    """Trials' CIs against the band of true effects (left) beside I² against the n multiplier (right)."""
+
+    def __init__(self, fit: MetaAnalysis, unit: str):
+        self.fit, self.unit = fit, unit
+        self.grid = np.logspace(-1, 1, 121)
+        vt = _typical_variance(fit.vi)
+        self.i2_tau2 = 100 * fit.tau2 / (fit.tau2 + vt / self.grid)
+        df = fit.k - 1
+        self.i2_q = np.maximum(0, 100 * (self.grid * fit.q - df) / (self.grid * fit.q))  # Q scales with n
+        self.figure = Figure(figsize=(10, 3.8), layout="constrained")
+
+    def show(self, m: float, fit_m: MetaAnalysis, i2_q: float) -> Figure:
+        fig = self.figure
+        fig.clear()
+        left, right = fig.subplots(1, 2, width_ratios=[1.3, 1])
+        rows = np.arange(fit_m.k)[::-1]
+        half = 1.96 * np.sqrt(fit_m.vi)
+        left.axvspan(fit_m.estimate - 1.96 * fit_m.tau, fit_m.estimate + 1.96 * fit_m.tau, color="#a23b2a",
+                     alpha=0.12, label="μ ± 1.96 τ (true effects)")
+        left.hlines(rows, fit_m.yi - half, fit_m.yi + half, color="black", lw=1)
+        left.plot(fit_m.yi, rows, "s", color="#2b5d8a", label="trial, 95% CI")
+        left.set_yticks(rows, fit_m.labels, fontsize=8)
+        left.axvline(0, color="0.5", lw=0.8)
+        reach = np.abs(np.concatenate([self.fit.yi - 1.96 * np.sqrt(self.fit.vi * 10),
+                                       self.fit.yi + 1.96 * np.sqrt(self.fit.vi * 10)])).max()
+        left.set_xlim(-reach, reach)
+        left.set_xlabel(self.unit)
+        left.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2, frameon=False)
+        right.plot(self.grid, self.i2_tau2, color="#2b5d8a", label="I² from τ² (metafor, current RevMan)")
+        right.plot(self.grid, self.i2_q, color="#a23b2a", ls="--", label="I² from Q (RevMan 5, R meta)")
+        right.plot([m, m], [fit_m.i2, i2_q], "o", color="black")
+        right.set_xscale("log")
+        right.set_ylim(min(50, self.i2_q.min()), 100)
+        right.set_xlabel("what-if: every n multiplied by")
+        right.set_ylabel("I² (%)")
+        right.legend(fontsize=8, loc="lower right")
+        fig.suptitle(f"n × {m:.2f} (what-if), τ² held at {self.fit.tau2:.4g}: I² = {fit_m.i2:.1f}% from τ², "
+                     f"{i2_q:.1f}% from Q", x=0.01, ha="left", fontsize=10)
+        return fig
+
+
+def i2_what_if_explorer(yi, vi, labels: Sequence[object] | None = None, *, unit: str = "effect size") -> LiveFigure:
+    """What-if slider: multiply every trial's n (divide each v by the factor) with tau² held at its REML value.
+
+    I² = tau²/(tau² + ṽ) (Higgins & Thompson 2002) climbs towards 100% as the
+    trials grow although the spread of true effects, tau², does not move:
+    I² measures the *share* of variation that is real, not its amount. The
+    right panel shows both I² formulas (from tau² and from Q) along the
+    multiplier, and the dots mark the slider's value, which the figure's
+    title states. Everything is arithmetic on a what-if, not on trials anyone
+    ran.
+    """
+    fit = meta_analysis(yi, vi, method="REML", labels=labels)
+    panel = _WhatIfFigure(fit, unit)
+    slider = w.FloatLogSlider(value=1.0, base=10, min=-1, max=1, step=0.01, description="n ×",
+                              readout_format=".2f", layout=w.Layout(width="70%"))
+
+    def draw(m: float):
+        fit_m = meta_analysis(fit.yi, fit.vi / m, method="REML", tau2=fit.tau2, labels=fit.labels)
+        i2_q = 100 * max(0.0, fit_m.q - (fit.k - 1)) / fit_m.q
+        text = (f"n x {m:.2f} (what-if): typical within-trial variance {_typical_variance(fit_m.vi):.4g}, "
+                f"tau² held at {fit.tau2:.4g}\nI² = {fit_m.i2:.1f}% (from tau²), {i2_q:.1f}% "
+                f"(from Q = {fit_m.q:.1f} on {fit.k - 1} df)")
+        return panel.show(m, fit_m, i2_q), text
+
+    return LiveFigure(slider, draw, "What-if: every trial's n multiplied, tau² held fixed")
