@@ -39,7 +39,8 @@ from matplotlib.ticker import MaxNLocator, NullLocator
 
 from .bias import TrimAndFill
 from .effect_sizes import hedges_correction
-from .pooling import MetaAnalysis, SubgroupAnalysis, _inputs, meta_analysis, subgroup_analysis
+from .pooling import MetaAnalysis, SubgroupAnalysis, meta_analysis, subgroup_analysis
+from ._validate import study_inputs
 from ._distributions import norm_isf, z_for_level
 
 __all__ = [
@@ -667,7 +668,7 @@ def tau2_sensitivity_plot(yi, vi, tau2_grid: Sequence[float] | None = None, *, l
     >>> fig.tau2_sensitivity.estimate.round(3).tolist()
     [0.371, 0.434, 0.441]
     """
-    _, y, v = _inputs(yi, vi, None)
+    _, y, v = study_inputs(yi, vi)
     if y.size < 2:
         raise ValueError("a tau² sensitivity plot needs at least two studies: with one, tau² does not change the estimate")
     if not 0 < level < 1:
@@ -726,7 +727,7 @@ def bubble_plot(yi, vi, x, intercept: float, slope: float, tau2: float, *, x_lab
     legend sits below the axes, where it can cover no study.
     ``fig.bubble`` holds the plotted ``x``, ``y`` and marker ``sizes``.
     """
-    _, y, v = _inputs(yi, vi, None)
+    _, y, v = study_inputs(yi, vi)
     x = np.asarray(x, float)
     if x.shape != y.shape:
         raise ValueError(f"x has {x.size} values but there are {y.size} studies")
@@ -755,7 +756,7 @@ def leave_one_out_plot(loo: pd.DataFrame, fit: MetaAnalysis, *, effect_label: st
                        title: str | None = None) -> Figure:
     """Leave-one-out estimates with their CIs beside I² without each study (metafor's ``leave1out()``).
 
-    ``loo`` is the table of :func:`helpers.pooling.leave_one_out` (one row
+    ``loo`` is the table of :func:`helpers.pooling.leave_one_out` of ``fit`` (one row
     per omitted study: estimate, ci_low, ci_high, i2) and ``fit`` the
     analysis of all studies, drawn as a grey band (its CI) and lines.
     """
@@ -809,7 +810,7 @@ def hedges_correction_plot(marks: Sequence[float] = (), n_max: int = 320) -> Fig
 def study_intervals_plot(yi, vi, labels: Sequence[object], *, effect_label: str, title: str | None = None,
                          null: float = 0.0) -> Figure:
     """Each study's estimate and 95% Wald CI (yi ± 1.96 √vi), first study at the top, no pooled diamond."""
-    _, y, v = _inputs(yi, vi, None)
+    _, y, v = study_inputs(yi, vi)
     fig = Figure(figsize=(7.5, 0.3 * y.size + 1.0), layout="constrained")
     ax = fig.subplots()
     rows = np.arange(y.size)[::-1]
