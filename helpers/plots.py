@@ -47,7 +47,7 @@ __all__ = [
     "ForestInfo", "forest_plot",
     "FunnelInfo", "funnel_plot",
     "Tau2SensitivityInfo", "tau2_sensitivity_plot",
-    "bubble_plot", "leave_one_out_plot", "hedges_correction_plot", "study_intervals_plot",
+    "bubble_plot", "leave_one_out_plot", "hedges_correction_plot", "study_intervals_plot", "lines_by_k_plot",
 ]
 
 _FONT = 9            # table text, points
@@ -820,4 +820,38 @@ def study_intervals_plot(yi, vi, labels: Sequence[object], *, effect_label: str,
     ax.set_xlabel(effect_label)
     if title:
         ax.set_title(title, fontsize=10, loc="left")
+    return fig
+
+
+def lines_by_k_plot(panels: Mapping[str, pd.DataFrame], *, ylabel: str, title: str, reference: float | None = None,
+                    band: tuple[float, float] | None = None, ylim: tuple[float, float] | None = None) -> Figure:
+    """Simulation results against the number of studies k: one panel per entry, one line per column.
+
+    ``panels`` maps a panel title to a frame indexed by k (one column per
+    method). The k axis is logarithmic with a tick at every simulated k, so
+    2, 3, 4, 5 do not crowd each other; ``reference`` draws a dashed line
+    (e.g. 0.95 coverage, or 0 bias) and ``band`` a grey band (e.g. ± 1.96
+    Monte Carlo SE around it; Morris, White & Crowther 2019, Stat Med 38:2074).
+    """
+    fig = Figure(figsize=(3.7 * len(panels) + 0.6, 3.6), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(1, len(panels), sharey=True))
+    markers = "os^Dv<>"
+    for ax, (name, frame) in zip(axes, panels.items()):
+        if band is not None:
+            ax.axhspan(*band, color="#e6e6e6", lw=0)
+        if reference is not None:
+            ax.axhline(reference, color="0.4", lw=0.8, ls="--")
+        for j, col in enumerate(frame.columns):
+            ax.plot(frame.index, frame[col], marker=markers[j % len(markers)], color=f"C{j}", lw=1.7, ms=4.5,
+                    label=str(col))
+        ax.set_xscale("log")
+        ax.set_xticks(frame.index, labels=[f"{k:g}" for k in frame.index])
+        ax.xaxis.set_minor_locator(NullLocator())
+        ax.set_title(name, fontsize=10)
+        ax.set_xlabel("number of studies k (log scale)")
+        if ylim is not None:
+            ax.set_ylim(*ylim)
+    axes[0].set_ylabel(ylabel)
+    axes[0].legend(fontsize=8, frameon=False, loc="best")
+    fig.suptitle(title, x=0.01, ha="left", fontsize=11)
     return fig

@@ -32,7 +32,7 @@ from .mcid import compare_to_mcid
 from .pooling import MetaAnalysis, meta_analysis
 
 __all__ = ["LiveFigure", "tau2_explorer", "mcid_explorer", "mcid_explorer_for", "smd_explorer", "overlap",
-           "i2_what_if_explorer"]
+           "i2_what_if_explorer", "simulated_intervals_explorer"]
 
 
 def _png(fig: Figure) -> bytes:
@@ -417,3 +417,39 @@ def i2_what_if_explorer(yi, vi, labels: Sequence[object] | None = None, *, unit:
         return panel.show(m, fit_m, i2_q), text
 
     return LiveFigure(slider, draw, "What-if: every trial's n multiplied, tau² held fixed")
+
+
+def simulated_intervals_explorer(intervals: dict, mu: float, *, start, tau2: float, n_sim: int,
+                                 xlim: tuple[float, float] | None = None) -> LiveFigure:
+    """A slider over k showing simulated 95% CIs for μ, Wald beside HKSJ, misses in red ("the dance of the CIs").
+
+    ``intervals[k]`` holds ``{"Wald": (low, high), "HKSJ": (low, high),
+    "coverage": (wald, hksj)}``: a few simulated meta-analyses' limits and
+    the coverage over all ``n_sim`` of them. The figure's title states k.
+    """
+    options = sorted(intervals)
+    slider = w.SelectionSlider(options=options, value=start, description="k")
+    fig = Figure(figsize=(8, 4.2), layout="constrained")
+    every = np.concatenate([np.concatenate(v[name]) for v in intervals.values() for name in ("Wald", "HKSJ")])
+    xlim = xlim or tuple(np.nanpercentile(every, [1, 99]))
+
+    def draw(k):
+        fig.clear()
+        axes = fig.subplots(1, 2, sharey=True)
+        for ax, name in zip(axes, ("Wald", "HKSJ")):
+            low, high = intervals[k][name]
+            miss = (low > mu) | (high < mu)
+            rows = np.arange(len(low))
+            ax.hlines(rows[~miss], low[~miss], high[~miss], color="#2b5d8a", lw=1.5)
+            ax.hlines(rows[miss], low[miss], high[miss], color="#d62728", lw=2.2)
+            ax.axvline(mu, color="black", lw=1)
+            ax.set_xlim(*xlim)
+            ax.set_title(f"{name}: {miss.sum()} of {len(low)} miss μ", fontsize=10)
+            ax.set_xlabel("95% CI for μ (simulated)")
+        axes[0].set_yticks([])
+        axes[0].set_ylabel(f"{len(intervals[k]['Wald'][0])} simulated meta-analyses")
+        fig.suptitle(f"SIMULATED, τ² = {tau2:g}, k = {k}", x=0.01, ha="left", fontsize=11)
+        wald, hksj = intervals[k]["coverage"]
+        return fig, f"k = {k}, tau² = {tau2:g}: coverage over all {n_sim} simulations: Wald {wald:.1%}, HKSJ {hksj:.1%}"
+
+    return LiveFigure(slider, draw, f"Simulated confidence intervals at tau² = {tau2:g}")

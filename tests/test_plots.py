@@ -419,3 +419,28 @@ def test_leave_one_out_plot_draws_one_row_per_omitted_study(bcg):
     left = fig.axes[0]
     assert [t.get_text() for t in left.get_yticklabels()] == BCG_LABELS
     assert not _overlaps(fig)
+
+
+def test_lines_by_k_plot_ticks_every_k_without_collisions():
+    from helpers.plots import lines_by_k_plot
+    ks = [2, 3, 4, 5, 7, 10, 15, 20]
+    frame = pd.DataFrame({"Wald": np.linspace(0.8, 0.94, 8), "HKSJ": np.full(8, 0.94)}, index=pd.Index(ks, name="k"))
+    fig = lines_by_k_plot({"τ² = 0.2": frame, "τ² = 0": frame}, reference=0.95, band=(0.936, 0.964),
+                          ylabel="coverage", title="SIMULATED")
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == [str(k) for k in ks]
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    boxes = [t.get_window_extent(canvas.get_renderer()) for t in ax.get_xticklabels()]
+    assert not any(a.overlaps(b) for a, b in zip(boxes, boxes[1:]))
+    np.testing.assert_allclose(ax.lines[1].get_ydata(), frame["Wald"])   # lines[0] is the reference
+
+
+def test_hedges_correction_plot_shows_the_gap_in_units_of_1e4():
+    from helpers.effect_sizes import hedges_correction
+    from helpers.plots import hedges_correction_plot
+    fig = hedges_correction_plot(marks=[21, 36])
+    gap = fig.axes[1].lines[0]
+    n, y = gap.get_xdata(), gap.get_ydata()
+    i = list(n).index(21)
+    assert y[i] == pytest.approx(1e4 * (hedges_correction(19, "revman") - hedges_correction(19, "exact")))

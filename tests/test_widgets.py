@@ -76,3 +76,27 @@ def test_smd_sliders_move_d_g_and_the_overlap():
     d, g = (float(x.split(" = ")[1]) for x in live.text.split(": ")[1].split(", ")[:2])
     assert abs(d - g) < 0.005 * abs(d)
     assert live.value[4] == 300
+
+
+def test_what_if_slider_holds_tau2_and_moves_i2(reference):
+    from helpers.widgets import i2_what_if_explorer
+    d = reference["normand_MD"]
+    live = i2_what_if_explorer(d["yi"], d["vi"])
+    fit = meta_analysis(d["yi"], d["vi"])
+    assert f"I² = {fit.i2:.1f}% (from tau²)" in live.text
+    live.slider.value = 0.1
+    w = 0.1 / np.array(d["vi"])        # n x 0.1: every variance ten times larger
+    vt = 8 / (w.sum() - (w**2).sum() / w.sum())
+    assert f"I² = {100 * fit.tau2 / (fit.tau2 + vt):.1f}% (from tau²)" in live.text
+    assert live.figure._suptitle.get_text().startswith("n × 0.10")
+
+
+def test_simulated_intervals_slider_counts_misses():
+    from helpers.widgets import simulated_intervals_explorer
+    low, high = np.array([-0.1, 0.4, 0.0]), np.array([0.5, 0.9, 0.2])   # the second and third miss mu = 0.3
+    live = simulated_intervals_explorer({3: {"Wald": (low, high), "HKSJ": (low - 1, high + 1), "coverage": (0.8, 0.9)},
+                                         5: {"Wald": (low, high + 1), "HKSJ": (low, high), "coverage": (0.85, 0.93)}},
+                                        0.3, start=3, tau2=0.2, n_sim=1000)
+    assert live.figure.axes[0].get_title() == "Wald: 2 of 3 miss μ" and live.figure.axes[1].get_title() == "HKSJ: 0 of 3 miss μ"
+    live.slider.value = 5
+    assert "k = 5" in live.text and live.figure.axes[0].get_title() == "Wald: 1 of 3 miss μ"
