@@ -41,7 +41,7 @@ from .bias import TrimAndFill
 from .effect_sizes import hedges_correction
 from .pooling import MetaAnalysis, SubgroupAnalysis, meta_analysis, subgroup_analysis
 from ._validate import study_inputs
-from ._distributions import norm_isf, z_for_level
+from ._distributions import norm_isf, t_isf, z_for_level
 
 __all__ = [
     "ForestInfo", "forest_plot",
@@ -715,40 +715,66 @@ def tau2_sensitivity_plot(yi, vi, tau2_grid: Sequence[float] | None = None, *, l
 
 # ---------------------------------------------------------------- meta-regression, influence, small helpers
 
-def bubble_plot(yi, vi, x, intercept: float, slope: float, tau2: float, *, x_label: str = "moderator",
-                effect_label: str = "Effect size", ratio: bool = False, title: str | None = None,
+def bubble_plot(fit, moderator, yi, vi, *, ratio: bool = False, labels: Sequence[object] | None = None,
+                xlabel: str = "moderator", effect_label: str = "Effect size", title: str | None = None,
                 fit_label: str | None = None, ax: Axes | None = None) -> Figure:
-    """Meta-regression bubble plot: each study at (moderator, effect), area proportional to its weight.
+    """Meta-regression bubble plot (metafor's ``regplot()``): studies as circles, the fitted line and its 95% CI.
 
-    Weights are the mixed-effects model's, :math:`1/(v_i + \\hat\\tau^2_{res})`, and the
-    line is the fitted :math:`\\beta_0 + \\beta_1 x` over the moderator's range
-    (Harrer et al. 2021, ch. 8; Thompson & Higgins 2002, Stat Med 21:1559).
-    ``ratio=True`` labels the effect axis in ratios for log-ratio data. The
-    legend sits below the axes, where it can cover no study.
-    ``fig.bubble`` holds the plotted ``x``, ``y`` and marker ``sizes``.
+    ``fit`` is a one-moderator :class:`~helpers.regression.MetaRegression` of
+    ``yi``, ``vi`` on ``moderator`` (one value per study). Each circle's area
+    is proportional to the study's weight in the fit,
+    :math:`1/(v_i + \\hat\\tau^2_{res})`; the line is
+    :math:`\\hat\\beta_0 + \\hat\\beta_1 x` over the moderator's range, with the
+    pointwise CI of the fitted value, :math:`\\hat y(x) \\pm c\\,\\sqrt{x^\\top V x}`, where
+    :math:`V = (X^\\top W X)^{-1}` rescaled to the fit's own standard errors (so a
+    Hartung-Knapp fit gets its wider band and t quantile). ``ratio=True``
+    labels the effect axis in ratios (data on the log scale, ticks sized to
+    the data). The legend sits below the axes, where it covers no study.
+    ``labels`` names the studies (as text beside the largest five).
+    ``fig.bubble`` holds the plotted ``x``, ``y``, ``sizes`` and the band.
+
+    References: Thompson & Higgins (2002), Stat Med 21:1559; Harrer et al.
+    (2021), ch. 8; Viechtbauer (2010), J Stat Softw 36(3) (``regplot``).
     """
     _, y, v = study_inputs(yi, vi)
-    x = np.asarray(x, float)
+    x = np.asarray(moderator, float)
     if x.shape != y.shape:
-        raise ValueError(f"x has {x.size} values but there are {y.size} studies")
+        raise ValueError(f"moderator has {x.size} values but there are {y.size} studies")
+    coef = np.asarray(fit.estimate, float)
+    if coef.size != 2:
+        raise ValueError(f"a bubble plot shows one moderator; this fit has {coef.size - 1}")
+    weight = 1 / (v + fit.tau2)
+    X = np.column_stack([np.ones_like(x), x])
+    V = np.linalg.inv(X.T @ (weight[:, None] * X))
+    V *= (fit.se[1] / np.sqrt(V[1, 1])) ** 2        # the fit's own scale (1 for z; s² for Hartung-Knapp)
+    grid = np.linspace(x.min(), x.max(), 101)
+    G = np.column_stack([np.ones_like(grid), grid])
+    line = G @ coef
+    crit = t_isf((1 - fit.level) / 2, fit.df) if np.isfinite(fit.df) else z_for_level(fit.level)
+    half = crit * np.sqrt(np.einsum("ij,jk,ik->i", G, V, G))
+
     fig, ax = _figure_and_axes(ax, (7.0, 4.6))
-    weight = 1 / (v + tau2)
     sizes = 600 * weight / weight.max()
+    ax.fill_between(grid, line - half, line + half, color=_PREDICTION, alpha=0.15, lw=0,
+                    label=f"{100 * fit.level:g}% CI of the fitted line")
+    ax.plot(grid, line, color=_PREDICTION, lw=1.8, label=fit_label or f"fitted line: slope {coef[1]:.3g}")
     ax.scatter(x, y, s=sizes, color=_SQUARE, alpha=0.6, edgecolor="black", zorder=3, label="study (area ∝ weight)")
-    line = np.array([x.min(), x.max()])
-    ax.plot(line, intercept + slope * line, color=_PREDICTION, lw=1.8,
-            label=fit_label or f"fitted line: slope {slope:.3f} per unit")
+    if labels is not None:
+        names = [str(label) for label in labels]
+        for i in np.argsort(-weight)[:5]:
+            ax.annotate(names[i], (x[i], y[i]), xytext=(6, 6), textcoords="offset points", fontsize=7)
     ax.axhline(0, color="0.5", lw=0.8)
-    pad = 0.08 * (y.max() - y.min())
-    ax.set_ylim(y.min() - pad, y.max() + pad)
+    low, high = min(y.min(), (line - half).min()), max(y.max(), (line + half).max())
+    pad = 0.08 * (high - low)
+    ax.set_ylim(low - pad, high + pad)
     if ratio:
-        _ratio_ticks(ax, y.min() - pad, y.max() + pad, axis="y")
-    ax.set_xlabel(x_label)
+        _ratio_ticks(ax, low - pad, high + pad, axis="y")
+    ax.set_xlabel(xlabel)
     ax.set_ylabel(effect_label)
     if title:
         ax.set_title(title, fontsize=10, loc="left")
-    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False)
-    fig.bubble = {"x": x, "y": y, "sizes": sizes}
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, frameon=False)
+    fig.bubble = {"x": x, "y": y, "sizes": sizes, "band": (grid, line - half, line + half)}
     return fig
 
 

@@ -395,10 +395,16 @@ def test_funnel_on_the_ratio_scale_labels_ratios_at_log_positions(bcg_dl):
     assert ax.get_ylabel() == "Standard error of the log ratio"
 
 
-def test_bubble_plot_legend_covers_no_study():
+def test_bubble_plot_legend_covers_no_study_and_band_is_the_fits_ci():
     from helpers.plots import bubble_plot
-    x = np.array([i["year"] for i in BCG["input"]], float)
-    fig = bubble_plot(BCG["yi"], BCG["vi"], x, -1.2, 0.03, 0.27, ratio=True)
+    from helpers.regression import meta_regression
+    x = np.array([i["year"] for i in BCG["input"]], float) - 1948       # years since the first trial, 0 to 32
+    for ci_method in ("z", "hksj"):
+        reg = meta_regression(BCG["yi"], BCG["vi"], mods=x, ci_method=ci_method)
+        fig = bubble_plot(reg, x, BCG["yi"], BCG["vi"], ratio=True)
+        grid, low, high = fig.bubble["band"]
+        assert grid[0] == 0.0     # at x = 0 the fitted value is the intercept, and its CI is the intercept's
+        assert (low[0], high[0]) == pytest.approx((reg.ci_low[0], reg.ci_high[0]), rel=1e-10)
     canvas = FigureCanvasAgg(fig)
     canvas.draw()
     ax = fig.axes[0]
@@ -406,9 +412,10 @@ def test_bubble_plot_legend_covers_no_study():
     points = ax.transData.transform(np.column_stack([x, BCG["yi"]]))
     assert not any(legend_box.contains(px, py) for px, py in points)
     assert legend_box.y1 < ax.get_window_extent().y0          # below the axes altogether
-    # the effect axis is labelled in ratios
-    for tick, label in zip(ax.get_yticks(), ax.get_yticklabels()):
+    for tick, label in zip(ax.get_yticks(), ax.get_yticklabels()):   # the effect axis is labelled in ratios
         assert np.exp(tick) == pytest.approx(float(label.get_text()))
+    with pytest.raises(ValueError, match="moderator has 3 values"):
+        bubble_plot(reg, x[:3], BCG["yi"], BCG["vi"])
 
 
 def test_leave_one_out_plot_draws_one_row_per_omitted_study(bcg):
