@@ -218,12 +218,15 @@ class _MCIDFigure:
 
 def mcid_explorer(estimate: float, ci_low: float, ci_high: float, direction: str, mcid_max: float,
                   start: float | None = None, pi: tuple[float | None, float | None] | None = None,
-                  unit: str = "") -> LiveFigure:
+                  unit: str = "", **compare_options) -> LiveFigure:
     """An MCID slider on a confidence interval: where does "important" begin, and what does the CI allow?
 
     Shades the zones of important benefit, trivial effect and important harm
     around ±MCID and prints the verdict and reasoning of
-    :func:`helpers.mcid.compare_to_mcid`. Also accepts a
+    :func:`helpers.mcid.compare_to_mcid`. Further keyword arguments (e.g.
+    ``threshold_kind=``, where :func:`~helpers.mcid.compare_to_mcid` takes it)
+    go to that function, and the text leads with its ``verdict`` where it
+    gives one (else its category). Also accepts a
     :class:`~helpers.pooling.MetaAnalysis` through :func:`mcid_explorer_for`.
 
     >>> live = mcid_explorer(-3.48, -6.61, -0.35, "lower_is_better", mcid_max=20, start=10, unit="points")
@@ -239,8 +242,10 @@ def mcid_explorer(estimate: float, ci_low: float, ci_high: float, direction: str
 
     def draw(mcid: float) -> tuple[Figure, str]:
         pi_low, pi_high = pi if pi else (None, None)
-        cmp = compare_to_mcid(estimate, ci_low, ci_high, mcid, direction, pi_low=pi_low, pi_high=pi_high, unit=unit)
-        return panel.show(mcid, cmp.category), f"MCID {mcid:g}{f' {unit}' if unit else ''}: {cmp.category}\n{cmp.reasoning}"
+        cmp = compare_to_mcid(estimate, ci_low, ci_high, mcid, direction, pi_low=pi_low, pi_high=pi_high, unit=unit,
+                              **compare_options)
+        verdict = getattr(cmp, "verdict", cmp.category)
+        return panel.show(mcid, cmp.category), f"MCID {mcid:g}{f' {unit}' if unit else ''}: {verdict}\n{cmp.reasoning}"
 
     return LiveFigure(slider, draw, "Confidence interval against an MCID set by the slider")
 

@@ -33,9 +33,10 @@ def test_tau2_slider_reweights_the_studies(reference):
 
 def test_mcid_slider_changes_the_verdict():
     live = mcid_explorer(-3.48, -6.61, -0.35, "lower_is_better", mcid_max=20, start=10, unit="points")
-    assert "clearly not important" in live.text
+    title = live.figure.axes[0].get_title(loc="left")
+    assert title == "clearly not important" and live.text.startswith("MCID 10 points: ")
     live.slider.value = 2.0
-    assert "clearly not important" not in live.text
+    assert live.figure.axes[0].get_title(loc="left") != title and live.text.startswith("MCID 2 points: ")
 
 
 def test_degrades_to_a_static_figure_and_text():
