@@ -39,7 +39,7 @@ from matplotlib.ticker import MaxNLocator, NullLocator
 
 from .bias import TrimAndFill
 from .effect_sizes import hedges_correction
-from .pooling import MetaAnalysis, SubgroupAnalysis, meta_analysis, subgroup_analysis
+from .pooling import BinaryMetaAnalysis, MetaAnalysis, SubgroupAnalysis, meta_analysis, subgroup_analysis
 from ._validate import study_inputs
 from ._distributions import norm_isf, t_isf, z_for_level
 
@@ -162,6 +162,10 @@ def _as_subgroups(result, subgroups) -> tuple[MetaAnalysis, SubgroupAnalysis | N
         if subgroups is not None:
             raise ValueError("subgroups is for a MetaAnalysis; a SubgroupAnalysis already has its subgroups")
         return result.overall, result
+    if isinstance(result, BinaryMetaAnalysis):
+        if subgroups is not None:
+            raise ValueError("subgroups are not supported for a Mantel-Haenszel or Peto fit; plot each subgroup's fit")
+        return result, None
     if not isinstance(result, MetaAnalysis):
         raise ValueError("result must be a MetaAnalysis or SubgroupAnalysis from helpers.pooling, "
                          f"got {type(result).__name__}")
@@ -217,9 +221,9 @@ def _forest_rows(overall: MetaAnalysis, sg: SubgroupAnalysis | None, cells, deci
     pct = f"{100 * overall.level:g}% CI"
 
     def study(i):
-        return _Row("study", overall.labels[i], cells[i], f"{weight[i]:.1f}%",
-                    f"{_num(y[i], decimals)} [{_num(low[i], decimals)}, {_num(high[i], decimals)}]",
-                    (y[i], low[i], high[i], weight[i]))
+        interval = ("Not estimable" if np.isnan(y[i]) else  # a double-zero study in a binary (MH, Peto) fit
+                    f"{_num(y[i], decimals)} [{_num(low[i], decimals)}, {_num(high[i], decimals)}]")
+        return _Row("study", overall.labels[i], cells[i], f"{weight[i]:.1f}%", interval, (y[i], low[i], high[i], weight[i]))
 
     def pooled(label, fit, percent):
         lo, est, hi = to_scale(np.array([fit.ci_low, fit.estimate, fit.ci_high]))
@@ -342,6 +346,7 @@ def _effect_axis(panel: Axes, rows: list[_Row], ratio: bool, null: float) -> Non
     """Symmetric ticks and limits that hold every interval drawn, and the line of no effect."""
     extent = np.concatenate([r.values[1:3] if r.kind == "study" else r.values for r in rows
                              if r.kind in ("study", "pooled", "prediction")])
+    extent = extent[np.isfinite(extent)]
     ticks = _axis_ticks(extent, ratio)
     if ratio:
         panel.set_xscale("log")
@@ -378,7 +383,10 @@ def forest_plot(result, *, group_data: pd.DataFrame | None = None, subgroups: Se
 
     ``result`` is a :class:`~helpers.pooling.MetaAnalysis` or a
     :class:`~helpers.pooling.SubgroupAnalysis`; alternatively pass a
-    MetaAnalysis with ``subgroups`` (one subgroup name per study). Subgroup
+    MetaAnalysis with ``subgroups`` (one subgroup name per study). A
+    :class:`~helpers.pooling.BinaryMetaAnalysis` (``mantel_haenszel``,
+    ``peto``) is drawn as RevMan draws "M-H, Fixed" or "Peto, Fixed", with
+    MH or Peto weights and "Not estimable" for a double-zero study. Subgroup
     plots show each subgroup under a heading with a subtotal diamond and its
     own heterogeneity and test lines, then the overall diamond and the test
     for subgroup differences. Study weights are those of the overall
@@ -429,8 +437,9 @@ def forest_plot(result, *, group_data: pd.DataFrame | None = None, subgroups: Se
     if sg is not None:
         footer.append(f"Test for subgroup differences: Chi² = {sg.q_between:.2f}, df = {sg.df} "
                       f"({_p_text(sg.pvalue)}), I² = {sg.i2_between:.0f}%")
-    model = "Fixed" if overall.method == "FE" else "Random"
-    method_line = f"IV, {model}, {100 * overall.level:g}% CI"
+    model = "Fixed" if overall.method == "FE" or isinstance(overall, BinaryMetaAnalysis) else "Random"
+    weighting = overall.revman_method if isinstance(overall, BinaryMetaAnalysis) else "IV"
+    method_line = f"{weighting}, {model}, {100 * overall.level:g}% CI"
 
     columns = [_Column("Study", "", tuple(r.label if r.kind != "note" else "" for r in rows), "left")]
     columns += [_Column(field, arm, tuple(r.cells[j] if r.kind == "study" else "" for r in rows), "right")

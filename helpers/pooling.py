@@ -31,6 +31,7 @@ import pandas as pd
 
 from . import _estimators as est
 from ._estimators import CI_METHODS, I2_CI_METHODS, I2_METHODS, METHODS, PI_METHODS, canonical_method, i2_test_based_ci
+from ._binary import BinaryMetaAnalysis, mantel_haenszel, peto
 from ._validate import batch_inputs, study_inputs
 from .conventions import Convention, get_convention
 from ._distributions import z_for_level
@@ -40,6 +41,7 @@ __all__ = [
     "MetaAnalysis", "meta_analysis",
     "BatchMetaAnalysis", "meta_analysis_batch",
     "leave_one_out", "SubgroupAnalysis", "subgroup_analysis", "compare_conventions", "i2_test_based_ci",
+    "BinaryMetaAnalysis", "mantel_haenszel", "peto",
 ]
 
 _METHOD_NAMES = {
