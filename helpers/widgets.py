@@ -356,45 +356,55 @@ def _typical_variance(v: np.ndarray) -> float:
 
 
 class _WhatIfFigure:
-    """Trials' CIs against the band of true effects (left) beside I² against the n multiplier (right)."""
+    """Trials' CIs against the band of true effects (left) beside I² against the n multiplier (right).
+
+    Built once; a slider step moves the artists (as :class:`_Tau2Figure`), so an update stays fast.
+    """
 
     def __init__(self, fit: MetaAnalysis, unit: str):
-        self.fit, self.unit = fit, unit
-        self.grid = np.logspace(-1, 1, 121)
+        self.fit = fit
+        grid = np.logspace(-1, 1, 121)
         vt = _typical_variance(fit.vi)
-        self.i2_tau2 = 100 * fit.tau2 / (fit.tau2 + vt / self.grid)
-        df = fit.k - 1
-        self.i2_q = np.maximum(0, 100 * (self.grid * fit.q - df) / (self.grid * fit.q))  # Q scales with n
-        self.figure = Figure(figsize=(10, 3.8), layout="constrained")
-
-    def show(self, m: float, fit_m: MetaAnalysis, i2_q: float) -> Figure:
-        fig = self.figure
-        fig.clear()
+        i2_tau2 = 100 * fit.tau2 / (fit.tau2 + vt / grid)
+        i2_q = np.maximum(0, 100 * (grid * fit.q - (fit.k - 1)) / (grid * fit.q))  # Q scales with the multiplier
+        self.figure = fig = Figure(figsize=(10, 3.8), layout="constrained")
         left, right = fig.subplots(1, 2, width_ratios=[1.3, 1])
-        rows = np.arange(fit_m.k)[::-1]
-        half = 1.96 * np.sqrt(fit_m.vi)
-        left.axvspan(fit_m.estimate - 1.96 * fit_m.tau, fit_m.estimate + 1.96 * fit_m.tau, color="#a23b2a",
-                     alpha=0.12, label="μ ± 1.96 τ (true effects)")
-        left.hlines(rows, fit_m.yi - half, fit_m.yi + half, color="black", lw=1)
-        left.plot(fit_m.yi, rows, "s", color="#2b5d8a", label="trial, 95% CI")
-        left.set_yticks(rows, fit_m.labels, fontsize=8)
+        self.rows = rows = np.arange(fit.k)[::-1]
+        self.band = left.axvspan(0, 1, color="#a23b2a", alpha=0.12, label="μ ± 1.96 τ (true effects)")
+        self.cis = left.hlines(rows, fit.yi, fit.yi, color="black", lw=1)
+        self.squares, = left.plot(fit.yi, rows, "s", color="#2b5d8a", label="trial, 95% CI")
+        left.set_yticks(rows, fit.labels, fontsize=8)
         left.axvline(0, color="0.5", lw=0.8)
-        reach = np.abs(np.concatenate([self.fit.yi - 1.96 * np.sqrt(self.fit.vi * 10),
-                                       self.fit.yi + 1.96 * np.sqrt(self.fit.vi * 10)])).max()
+        widest = 1.96 * np.sqrt(fit.vi * 10)           # the CIs at the slider's left end, n x 0.1
+        reach = np.abs(np.concatenate([fit.yi - widest, fit.yi + widest])).max()
         left.set_xlim(-reach, reach)
-        left.set_xlabel(self.unit)
+        left.set_xlabel(unit)
         left.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2, frameon=False)
-        right.plot(self.grid, self.i2_tau2, color="#2b5d8a", label="I² from τ² (metafor, current RevMan)")
-        right.plot(self.grid, self.i2_q, color="#a23b2a", ls="--", label="I² from Q (RevMan 5, R meta)")
-        right.plot([m, m], [fit_m.i2, i2_q], "o", color="black")
+        right.plot(grid, i2_tau2, color="#2b5d8a", label="I² from τ² (metafor, current RevMan)")
+        right.plot(grid, i2_q, color="#a23b2a", ls="--", label="I² from Q (RevMan 5, R meta)")
+        self.dots, = right.plot([1, 1], [0, 0], "o", color="black")
         right.set_xscale("log")
-        right.set_ylim(min(50, self.i2_q.min()), 100)
+        right.set_ylim(min(50, i2_q.min()), 100)
         right.set_xlabel("what-if: every n multiplied by")
         right.set_ylabel("I² (%)")
         right.legend(fontsize=8, loc="lower right")
-        fig.suptitle(f"n × {m:.2f} (what-if), τ² held at {self.fit.tau2:.4g}: I² = {fit_m.i2:.1f}% from τ², "
-                     f"{i2_q:.1f}% from Q", x=0.01, ha="left", fontsize=10)
-        return fig
+        self.title = fig.suptitle("n × 1.00", x=0.01, ha="left", fontsize=10)
+        _png(fig)   # lay out once, at the widget's dpi; re-running constrained layout every step costs ~150 ms
+        placed = [ax.get_position() for ax in fig.axes]
+        fig.set_layout_engine("none")
+        for ax, box in zip(fig.axes, placed):
+            ax.set_position(box)
+
+    def show(self, m: float, fit_m: MetaAnalysis, i2_q: float) -> Figure:
+        low, high = fit_m.estimate - 1.96 * fit_m.tau, fit_m.estimate + 1.96 * fit_m.tau
+        self.band.set_x(low)
+        self.band.set_width(high - low)
+        half = 1.96 * np.sqrt(fit_m.vi)
+        self.cis.set_segments([[(y - h, r), (y + h, r)] for y, h, r in zip(fit_m.yi, half, self.rows)])
+        self.dots.set_data([m, m], [fit_m.i2, i2_q])
+        self.title.set_text(f"n × {m:.2f} (what-if), τ² held at {self.fit.tau2:.4g}: I² = {fit_m.i2:.1f}% from τ², "
+                            f"{i2_q:.1f}% from Q")
+        return self.figure
 
 
 def i2_what_if_explorer(yi, vi, labels: Sequence[object] | None = None, *, unit: str = "effect size") -> LiveFigure:
