@@ -42,6 +42,7 @@ __all__ = [
     "combine_groups",
     "change_score_sd",
     "SMD_CORRECTIONS",
+    "mean_sd_from_median",
 ]
 
 SMD_CORRECTIONS = ("exact", "revman", "none")
@@ -435,3 +436,95 @@ def change_score_sd(sd_baseline, sd_final, corr):
     require(np.abs(a["corr"]) <= 1, names, "corr", "between -1 and 1", a["corr"])
     b, f, r = a["sd_baseline"], a["sd_final"], a["corr"]
     return _like_input(np.sqrt(b**2 + f**2 - 2 * r * b * f), sd_baseline, sd_final, corr)
+
+
+# ---------------------------------------------------------------- mean and SD from a median (appended by `teaching`)
+
+def _wan_xi(n: np.ndarray) -> np.ndarray:
+    # approximate expected range of n standard normal values (Wan et al. 2014)
+    return 2 * -special.ndtri(1 - (n - 0.375) / (n + 0.25))
+
+
+def _wan_eta(n: np.ndarray) -> np.ndarray:
+    # approximate expected interquartile range of n standard normal values (Wan et al. 2014)
+    return 2 * -special.ndtri(1 - (0.75 * n - 0.125) / (n + 0.25))
+
+
+def mean_sd_from_median(n, median, *, q1=None, q3=None, minimum=None, maximum=None,
+                        labels: Sequence[object] | None = None) -> pd.DataFrame:
+    """Estimate a group's mean and SD from its median with the range, the IQR, or both.
+
+    Trials of skewed outcomes (length of stay, pain duration) often report a
+    median with its interquartile range (q1, q3) and/or its range (minimum,
+    maximum) instead of a mean and SD. Under an assumption of **normality**,
+    with sample size n, a = minimum, b = maximum and m = median:
+
+    ==========================  ========================================================  ======================================
+    given                       mean (Luo et al. 2018)                                    SD (Wan et al. 2014)
+    ==========================  ========================================================  ======================================
+    S1: a, m, b                 w (a+b)/2 + (1-w) m,  w = 4/(4 + n^0.75)                 (b-a)/ξ(n)
+    S2: q1, m, q3               w (q1+q3)/2 + (1-w) m,  w = 0.7 + 0.39/n                 (q3-q1)/η(n)
+    S3: a, q1, m, q3, b         w₁ (a+b)/2 + w₂ (q1+q3)/2 + (1-w₁-w₂) m,                 ((b-a)/ξ(n) + (q3-q1)/η(n)) / 2
+                                w₁ = 2.2/(2.2 + n^0.75),  w₂ = 0.7 - 0.72/n^0.55
+    ==========================  ========================================================  ======================================
+
+    with ξ(n) = 2 Φ⁻¹((n - 0.375)/(n + 0.25)) and η(n) = 2 Φ⁻¹((0.75n - 0.125)/(n + 0.25)),
+    the approximate expected range and IQR of n standard normal values.
+
+    References: Wan X, Wang W, Liu J, Tong T (2014), BMC Med Res Methodol
+    14:135 (SD: eqs. 9 and 16, and for S3 the average of the two); Luo D, Wan X,
+    Liu J, Tong T (2018), Stat Methods Med Res 27:1785-1805 (mean); Cochrane
+    Handbook (v6.4) 6.5.2.5 (use with care: a median is reported *because*
+    the data are skewed, and then these estimates are biased). metafor's
+    ``conv.fivenum()`` (newer than the 3.8-1 installed here) uses the same mean and S1/S2 SD; for S3
+    its default SD is Shi et al. (2020), not Wan's average. R meta's
+    ``metamean(..., method.mean = "Luo")`` uses Wan's Table 2 instead of η(n)
+    for n <= 201 (S2), which differs in the third significant digit at small n.
+
+    Returns one row per group: ``mean``, ``sd`` and ``scenario`` ("S1", "S2" or
+    "S3", decided by which arguments are given).
+
+    >>> mean_sd_from_median(100, 15.0, q1=10.0, q3=22.0).round(4).values.tolist()
+    [[15.7039, 9.0265, 'S2']]
+    """
+    given_range = minimum is not None or maximum is not None
+    given_iqr = q1 is not None or q3 is not None
+    if given_range and (minimum is None or maximum is None):
+        raise ValueError("give both minimum and maximum (the range), or neither")
+    if given_iqr and (q1 is None or q3 is None):
+        raise ValueError("give both q1 and q3 (the interquartile range), or neither")
+    if not (given_range or given_iqr):
+        raise ValueError("a median alone gives no SD: give the range (minimum, maximum), the IQR (q1, q3), or both")
+    fields = {"n": n, "median": median}
+    if given_range:
+        fields.update(minimum=minimum, maximum=maximum)
+    if given_iqr:
+        fields.update(q1=q1, q3=q3)
+    names, a = as_arrays(labels, **fields)
+    require(a["n"] >= 3, names, "n", ">= 3", a["n"])
+    require_whole(a["n"], names, "n")
+    m, size = a["median"], a["n"]
+    order = [k for k in ("minimum", "q1", "median", "q3", "maximum") if k in a]
+    for low, high in zip(order, order[1:]):
+        require(a[low] <= a[high], names, high, f">= {low}", a[high])
+    spread = "maximum" if given_range else "q3"
+    first = "minimum" if given_range else "q1"
+    require(a[spread] > a[first], names, spread, f"> {first} (no spread, no SD)", a[spread])
+
+    if given_range and given_iqr:
+        w1 = 2.2 / (2.2 + size**0.75)
+        w2 = 0.7 - 0.72 / size**0.55
+        mean = w1 * (a["minimum"] + a["maximum"]) / 2 + w2 * (a["q1"] + a["q3"]) / 2 + (1 - w1 - w2) * m
+        sd = ((a["maximum"] - a["minimum"]) / _wan_xi(size) + (a["q3"] - a["q1"]) / _wan_eta(size)) / 2
+        scenario = "S3"
+    elif given_range:
+        w = 4 / (4 + size**0.75)
+        mean = w * (a["minimum"] + a["maximum"]) / 2 + (1 - w) * m
+        sd = (a["maximum"] - a["minimum"]) / _wan_xi(size)
+        scenario = "S1"
+    else:
+        w = 0.7 + 0.39 / size
+        mean = w * (a["q1"] + a["q3"]) / 2 + (1 - w) * m
+        sd = (a["q3"] - a["q1"]) / _wan_eta(size)
+        scenario = "S2"
+    return pd.DataFrame({"mean": mean, "sd": sd, "scenario": scenario}, index=pd.Index(names, name="study"))

@@ -364,3 +364,90 @@ def test_tau2_grid_given_matches_refits():
 def test_tau2_rejects_bad_input(args, kwargs, message):
     with pytest.raises(ValueError, match=message):
         tau2_sensitivity_plot(*args, **kwargs)
+
+
+# ---------------------------------------------------------------- figures sized and labelled for reading (issue 13)
+
+def test_forest_ratio_axis_is_sized_to_the_data(bcg):
+    fig = forest_plot(bcg, ratio=True, direction="lower_is_better")
+    table = bcg.studies()
+    low, high = np.exp(table.ci_low.min()), np.exp(table.ci_high.max())   # 0.073 and 6.53
+    xlim = fig.forest.xlim
+    assert xlim[0] <= low and high <= xlim[1]
+    assert xlim == pytest.approx((0.05, 20.0))   # the smallest symmetric scale that holds them, not 0.01-100
+
+
+def test_forest_subgroup_headings_name_the_variable(normand_sg):
+    fig = forest_plot(normand_sg, subgroup_label="Centre")
+    assert "Centre: Orpington" in fig.forest.rows and "Orpington" not in fig.forest.rows
+    with pytest.raises(ValueError, match="give subgroups too"):
+        forest_plot(meta_analysis(BCG["yi"], BCG["vi"]), subgroup_label="Centre")
+
+
+def test_funnel_on_the_ratio_scale_labels_ratios_at_log_positions(bcg_dl):
+    fig = funnel_plot(bcg_dl, ratio=True, effect_label="Risk ratio (log scale)")
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert "1" in labels and "0.5" in labels
+    for tick, text in zip(ax.get_xticks(), labels):
+        assert np.exp(tick) == pytest.approx(float(text))
+    assert f"({np.exp(bcg_dl.estimate):.2f})" in " ".join(t.get_text() for t in ax.get_legend().get_texts())
+    assert ax.get_ylabel() == "Standard error of the log ratio"
+
+
+def test_bubble_plot_legend_covers_no_study_and_band_is_the_fits_ci():
+    from helpers.plots import bubble_plot
+    from helpers.regression import meta_regression
+    x = np.array([i["year"] for i in BCG["input"]], float) - 1948       # years since the first trial, 0 to 32
+    for ci_method in ("z", "hksj"):
+        reg = meta_regression(BCG["yi"], BCG["vi"], mods=x, ci_method=ci_method)
+        fig = bubble_plot(reg, x, BCG["yi"], BCG["vi"], ratio=True)
+        grid, low, high = fig.bubble["band"]
+        assert grid[0] == 0.0     # at x = 0 the fitted value is the intercept, and its CI is the intercept's
+        assert (low[0], high[0]) == pytest.approx((reg.ci_low[0], reg.ci_high[0]), rel=1e-10)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    ax = fig.axes[0]
+    legend_box = ax.get_legend().get_window_extent(canvas.get_renderer())
+    points = ax.transData.transform(np.column_stack([x, BCG["yi"]]))
+    assert not any(legend_box.contains(px, py) for px, py in points)
+    assert legend_box.y1 < ax.get_window_extent().y0          # below the axes altogether
+    for tick, label in zip(ax.get_yticks(), ax.get_yticklabels()):   # the effect axis is labelled in ratios
+        assert np.exp(tick) == pytest.approx(float(label.get_text()))
+    with pytest.raises(ValueError, match="moderator has 3 values"):
+        bubble_plot(reg, x[:3], BCG["yi"], BCG["vi"])
+
+
+def test_leave_one_out_plot_draws_one_row_per_omitted_study(bcg):
+    from helpers.plots import leave_one_out_plot
+    from helpers.pooling import leave_one_out
+    loo = leave_one_out(bcg)
+    fig = leave_one_out_plot(loo, bcg)
+    left = fig.axes[0]
+    assert [t.get_text() for t in left.get_yticklabels()] == BCG_LABELS
+    assert not _overlaps(fig)
+
+
+def test_lines_by_k_plot_ticks_every_k_without_collisions():
+    from helpers.plots import lines_by_k_plot
+    ks = [2, 3, 4, 5, 7, 10, 15, 20]
+    frame = pd.DataFrame({"Wald": np.linspace(0.8, 0.94, 8), "HKSJ": np.full(8, 0.94)}, index=pd.Index(ks, name="k"))
+    fig = lines_by_k_plot({"τ² = 0.2": frame, "τ² = 0": frame}, reference=0.95, band=(0.936, 0.964),
+                          ylabel="coverage", title="SIMULATED")
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == [str(k) for k in ks]
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    boxes = [t.get_window_extent(canvas.get_renderer()) for t in ax.get_xticklabels()]
+    assert not any(a.overlaps(b) for a, b in zip(boxes, boxes[1:]))
+    np.testing.assert_allclose(ax.lines[1].get_ydata(), frame["Wald"])   # lines[0] is the reference
+
+
+def test_hedges_correction_plot_shows_the_gap_in_units_of_1e4():
+    from helpers.effect_sizes import hedges_correction
+    from helpers.plots import hedges_correction_plot
+    fig = hedges_correction_plot(marks=[21, 36])
+    gap = fig.axes[1].lines[0]
+    n, y = gap.get_xdata(), gap.get_ydata()
+    i = list(n).index(21)
+    assert y[i] == pytest.approx(1e4 * (hedges_correction(19, "revman") - hedges_correction(19, "exact")))
