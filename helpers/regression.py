@@ -150,6 +150,8 @@ def design_matrix(mods, k: int, reference: Mapping[str, object] | None = None,
             col_names.append(str(name))
             continue
         levels = _levels(col)
+        if len(levels) < 2:
+            raise ValueError(f"model matrix not of full rank: moderator {name!r} takes one value in every study")
         ref = reference.get(name, levels[0])
         if ref not in levels:
             raise ValueError(f"reference level {ref!r} of {name!r} is not among its levels {levels}")
