@@ -311,8 +311,10 @@ def meta_analysis(yi, vi=None, *, method: str | None = None, ci_method: str | No
     k = y.size
     if k == 1 and ci_method != "z":
         raise ValueError("HKSJ needs at least two studies (its t distribution has k - 1 df); use ci_method='z' for k = 1")
-    if tau2 is not None and (not np.isfinite(tau2) or tau2 < 0):
-        raise ValueError(f"tau2 must be a number >= 0, got {tau2}")
+    if tau2 is not None and (isinstance(tau2, str) or not np.isscalar(tau2) or not np.isfinite(tau2) or tau2 < 0):
+        raise ValueError(f"tau2 must be a number >= 0 (a fixed tau²), got {tau2!r}"
+                         + ("; for one tau² across subgroups use subgroup_analysis(..., common_tau2=True)"
+                            if isinstance(tau2, str) else ""))
     if tau2 is not None and method == "FE":
         raise ValueError("a fixed tau2 needs a random-effects model: give method='DL' (or any estimator) with it")
     stack = est.Stack(y[None, :], v[None, :], np.ones((1, k), bool))
@@ -548,6 +550,9 @@ def subgroup_analysis(yi, vi=None, groups=None, *, method: str | None = None, ci
         raise ValueError(f"common_tau2 must be True or False, got {common_tau2!r}")
     if between_se not in ("wald", "ci_method"):
         raise ValueError(f"between_se must be 'wald' or 'ci_method', got {between_se!r}")
+    if isinstance(tau2, str):
+        raise ValueError(f"tau2 is a number (a fixed tau² for every subgroup), got {tau2!r}: "
+                         "use common_tau2=True for one estimated tau² across subgroups, common_tau2=False for one each")
     if common_tau2 and tau2 is not None:
         raise ValueError("give either common_tau2=True (tau² estimated across subgroups) or a fixed tau2, not both")
     names, y, v = study_inputs(yi, vi, labels)

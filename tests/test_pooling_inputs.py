@@ -122,3 +122,8 @@ def test_categorical_moderator_needs_studies_in_more_than_one_level():
         meta_regression(Y, V, mods={"g": list("aabbb")}, reference={"g": "z"})
     with pytest.raises(ValueError, match=r"study '#3' \(row 2\): moderator 'x' is missing"):
         meta_regression(Y, V, mods={"x": [1, 2, None, 4, 5]})
+
+
+def test_the_old_common_tau2_switch_gets_a_pointer_to_the_new_one():
+    with pytest.raises(ValueError, match="use common_tau2=True"):
+        subgroup_analysis(Y, V, ["a", "a", "b", "b", "b"], tau2="common")
