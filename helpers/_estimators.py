@@ -208,7 +208,8 @@ def _rss_equation(s: Stack, t: np.ndarray, target: np.ndarray) -> tuple[np.ndarr
     return 1 / target - 1 / q, -_sum(f.u**2) / q**2
 
 
-def _score_equation(s: Stack, t: np.ndarray, reml: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _score_equation(s: Stack, t: np.ndarray, reml: np.ndarray,
+                    derivative: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
     """Twice the (restricted) likelihood score in tau², and its derivative.
 
     REML score :math:`y'PPy - \\mathrm{tr}P`, ML score :math:`y'PPy - \\mathrm{tr}W`
@@ -219,8 +220,10 @@ def _score_equation(s: Stack, t: np.ndarray, reml: np.ndarray) -> tuple[np.ndarr
     """
     f = wls(s, s.weights(t))
     u = f.u
-    ypppy = f.project_out(np.sqrt(f.w) * u)
     score = np.where(reml, _sum(u**2) - f.tr_p(), _sum(u**2) - f.sw)
+    if not derivative:
+        return score, None
+    ypppy = f.project_out(np.sqrt(f.w) * u)
     slope = -2 * ypppy + np.where(reml, f.tr_pp(), _sum(f.w**2))
     return score, slope
 
@@ -307,10 +310,10 @@ def _likelihood_maximum(s: Stack, reml: bool) -> tuple[np.ndarray, np.ndarray, n
     grid = np.concatenate([np.zeros((n, 1)), np.geomspace(1e-3 * vmin, 100 * spread, _GRID - 1, axis=1)], axis=1)
     if n * _GRID <= 4096:   # few models: one call for the whole profile, the stack repeated per grid point
         rep = np.repeat(np.arange(n), _GRID)
-        scores = _score_equation(s.rows(rep), grid.ravel(), np.full(rep.size, reml))[0].reshape(n, _GRID)
+        scores = _score_equation(s.rows(rep), grid.ravel(), np.full(rep.size, reml), False)[0].reshape(n, _GRID)
     else:                   # many: one call per grid point keeps the arrays in cache
         flag = np.full(n, reml)
-        scores = np.stack([_score_equation(s, grid[:, j], flag)[0] for j in range(_GRID)], axis=1)
+        scores = np.stack([_score_equation(s, grid[:, j], flag, False)[0] for j in range(_GRID)], axis=1)
     pos = scores > 0
     up = pos[:, :-1] & ~pos[:, 1:]                     # + then - : a maximum inside
     tail = pos[:, -1]                                  # still rising at the end of the grid
