@@ -76,9 +76,9 @@ def _sum(a: np.ndarray) -> np.ndarray:
     return a.sum(axis=1)
 
 
-def _pow2(x: np.ndarray, root: int = 1) -> np.ndarray:
-    """The power of two nearest x (a power of 2**root, so its root is exact): scaling by it loses no digit."""
-    return np.exp2(root * np.round(np.log2(x) / root))
+def _pow2(x: np.ndarray) -> np.ndarray:
+    """The power of two nearest x: scaling by it (and by its square) loses no digit."""
+    return np.exp2(np.round(np.log2(x)))
 
 
 @dataclass(frozen=True)
@@ -93,6 +93,11 @@ class Scaled:
 
 
 def standardise(s: Stack) -> Scaled:
+    """Each model in standard units: effects centred on their mean and divided by sy, the power of two
+    nearest the geometric mean of the SEs (variances by sy²); moderators centred and scaled to unit SD.
+
+    Every estimator is equivariant under these maps, so nothing is lost, while sums of squared weights can no
+    longer overflow (vi near 1e-200) and tolerances in these units are relative ones."""
     k = s.k
     logv = _sum(np.where(s.mask, np.log(s.v), 0.0)) / k
     sy = _pow2(np.exp(logv / 2))

@@ -23,7 +23,7 @@ Viechtbauer (2005, 2007, 2010).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import numpy as np
@@ -582,6 +582,9 @@ def subgroup_analysis(yi, vi=None, groups=None, *, method: str | None = None, ci
         idx = np.flatnonzero(groups == g)
         single = dict(options, ci_method="z") if idx.size == 1 else options
         fits[g] = meta_analysis(y[idx], v[idx], labels=[names[i] for i in idx], tau2=common, **single)
+        if common_tau2 and resolved != "FE":
+            fits[g] = replace(fits[g], notes=fits[g].notes + (
+                f"tau² is the common tau² of all subgroups ({resolved}, from rma(mods = ~ factor(g))).",))
     ses = [f.se if between_se == "ci_method" else f.se_wald for f in fits.values()]
     between = meta_analysis([f.estimate for f in fits.values()], np.square(ses), method="FE")
     overall = meta_analysis(y, v, labels=names, **options)
