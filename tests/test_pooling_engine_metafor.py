@@ -335,3 +335,26 @@ def test_rescaling_the_effects_rescales_tau2_and_nothing_else(method, c):
         rb = meta_regression(y * c, v * c**2, mods={"x": d["mods"][next(iter(d["mods"]))]}, method=method)
         assert close(rb.tau2, ra.tau2 * c**2, 1e-13) or (ra.tau2 == 0 and rb.tau2 == 0)
         assert close(np.r_[rb.statistic, rb.pvalue, rb.qm, rb.qe], np.r_[ra.statistic, ra.pvalue, ra.qm, ra.qe], 1e-13)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_batch_meta_regression_equals_the_single_fits(method):
+    """Leave-one-out subsets of molloy2014 ~ meanage + quality, padded with NaN, as one batch (issue 14.1)."""
+    from helpers.regression import meta_regression_batch
+
+    d = REF["datasets"]["molloy2014"]
+    y, v = np.asarray(d["yi"]), np.asarray(d["vi"])
+    Z = np.column_stack([d["mods"]["meanage"], d["mods"]["quality"]]).astype(float)
+    k = y.size
+    ys, vs = np.tile(y, (k, 1)), np.tile(v, (k, 1))
+    ys[np.arange(k), np.arange(k)] = vs[np.arange(k), np.arange(k)] = np.nan
+    b = meta_regression_batch(ys, vs, mods=np.broadcast_to(Z, (k,) + Z.shape), method=method, ci_method="hksj")
+    for i in (0, 7, k - 1):
+        keep = np.arange(k) != i
+        f = meta_regression(y[keep], v[keep], mods={"x1": Z[keep, 0], "x2": Z[keep, 1]}, method=method, ci_method="hksj")
+        assert close(b.estimate[i], f.estimate, 1e-12) and close(b.se[i], f.se, 1e-12)
+        assert close([b.tau2[i], b.qe[i], b.qm[i], b.i2[i]], [f.tau2, f.qe, f.qm, f.i2], 1e-12)
+    same = meta_regression_batch(np.vstack([y, y]), np.vstack([v, v]), mods={"meanage": d["mods"]["meanage"]},
+                                 method=method)
+    one = meta_regression(y, v, mods={"meanage": d["mods"]["meanage"]}, method=method)
+    assert same.coef_names == one.coef_names and close(same.estimate[1], one.estimate, 1e-12)
