@@ -127,3 +127,16 @@ def test_categorical_moderator_needs_studies_in_more_than_one_level():
 def test_the_old_common_tau2_switch_gets_a_pointer_to_the_new_one():
     with pytest.raises(ValueError, match="use common_tau2=True"):
         subgroup_analysis(Y, V, ["a", "a", "b", "b", "b"], tau2="common")
+
+
+def test_a_custom_convention_carries_through_the_model_based_tools():
+    from dataclasses import replace
+
+    from helpers.conventions import get_convention
+
+    mine = replace(get_convention("meta"), name="meta, DL", method="DL")
+    fit = meta_analysis(Y, V, conventions=mine)
+    assert fit.method == "DL" and fit.conventions == "meta, DL"
+    tf = trim_and_fill(fit, side="left")
+    assert tf.adjusted.conventions == "meta, DL" and tf.adjusted.method == "DL"
+    assert len(leave_one_out(fit)) == 5
