@@ -328,7 +328,10 @@ def _likelihood_maximum(s: Stack, reml: bool) -> tuple[np.ndarray, np.ndarray, n
     rows = np.concatenate([b_row, t_row])
     lo = np.concatenate([grid[b_row, b_col], grid[t_row, -1]])
     hi = np.concatenate([grid[b_row, b_col + 1], np.full(t_row.size, np.inf)])
-    start = np.where(np.isfinite(hi), (lo + hi) / 2, 2 * lo)
+    # start where the score, linear between the two grid points, crosses zero
+    f_lo = np.concatenate([scores[b_row, b_col], scores[t_row, -1]])
+    f_hi = np.concatenate([scores[b_row, b_col + 1], np.zeros(t_row.size)])
+    start = np.where(np.isfinite(hi), lo + (hi - lo) * f_lo / (f_lo - f_hi), 2 * lo)
     roots, conv = _root(s.rows(rows), _score_equation, np.full(rows.size, reml), start, lo, hi)
     count = np.bincount(rows, minlength=n) + at0
     tau2 = np.zeros(n)
