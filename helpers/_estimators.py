@@ -76,9 +76,9 @@ def _sum(a: np.ndarray) -> np.ndarray:
     return a.sum(axis=1)
 
 
-def _pow2(x: np.ndarray, root: int = 1) -> np.ndarray:
-    """The power of two nearest x (a power of 2**root, so its root is exact): scaling by it loses no digit."""
-    return np.exp2(root * np.round(np.log2(x) / root))
+def _pow2(x: np.ndarray) -> np.ndarray:
+    """The power of two nearest x: scaling by it (and by its square) loses no digit."""
+    return np.exp2(np.round(np.log2(x)))
 
 
 @dataclass(frozen=True)
@@ -93,6 +93,11 @@ class Scaled:
 
 
 def standardise(s: Stack) -> Scaled:
+    """Each model in standard units: effects centred on their mean and divided by sy, the power of two
+    nearest the geometric mean of the SEs (variances by sy²); moderators centred and scaled to unit SD.
+
+    Every estimator is equivariant under these maps, so nothing is lost, while sums of squared weights can no
+    longer overflow (vi near 1e-200) and tolerances in these units are relative ones."""
     k = s.k
     logv = _sum(np.where(s.mask, np.log(s.v), 0.0)) / k
     sy = _pow2(np.exp(logv / 2))
@@ -208,7 +213,8 @@ def _rss_equation(s: Stack, t: np.ndarray, target: np.ndarray) -> tuple[np.ndarr
     return 1 / target - 1 / q, -_sum(f.u**2) / q**2
 
 
-def _score_equation(s: Stack, t: np.ndarray, reml: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _score_equation(s: Stack, t: np.ndarray, reml: np.ndarray,
+                    derivative: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
     """Twice the (restricted) likelihood score in tau², and its derivative.
 
     REML score :math:`y'PPy - \\mathrm{tr}P`, ML score :math:`y'PPy - \\mathrm{tr}W`
@@ -219,8 +225,10 @@ def _score_equation(s: Stack, t: np.ndarray, reml: np.ndarray) -> tuple[np.ndarr
     """
     f = wls(s, s.weights(t))
     u = f.u
-    ypppy = f.project_out(np.sqrt(f.w) * u)
     score = np.where(reml, _sum(u**2) - f.tr_p(), _sum(u**2) - f.sw)
+    if not derivative:
+        return score, None
+    ypppy = f.project_out(np.sqrt(f.w) * u)
     slope = -2 * ypppy + np.where(reml, f.tr_pp(), _sum(f.w**2))
     return score, slope
 
@@ -307,10 +315,10 @@ def _likelihood_maximum(s: Stack, reml: bool) -> tuple[np.ndarray, np.ndarray, n
     grid = np.concatenate([np.zeros((n, 1)), np.geomspace(1e-3 * vmin, 100 * spread, _GRID - 1, axis=1)], axis=1)
     if n * _GRID <= 4096:   # few models: one call for the whole profile, the stack repeated per grid point
         rep = np.repeat(np.arange(n), _GRID)
-        scores = _score_equation(s.rows(rep), grid.ravel(), np.full(rep.size, reml))[0].reshape(n, _GRID)
+        scores = _score_equation(s.rows(rep), grid.ravel(), np.full(rep.size, reml), False)[0].reshape(n, _GRID)
     else:                   # many: one call per grid point keeps the arrays in cache
         flag = np.full(n, reml)
-        scores = np.stack([_score_equation(s, grid[:, j], flag)[0] for j in range(_GRID)], axis=1)
+        scores = np.stack([_score_equation(s, grid[:, j], flag, False)[0] for j in range(_GRID)], axis=1)
     pos = scores > 0
     up = pos[:, :-1] & ~pos[:, 1:]                     # + then - : a maximum inside
     tail = pos[:, -1]                                  # still rising at the end of the grid
@@ -320,7 +328,10 @@ def _likelihood_maximum(s: Stack, reml: bool) -> tuple[np.ndarray, np.ndarray, n
     rows = np.concatenate([b_row, t_row])
     lo = np.concatenate([grid[b_row, b_col], grid[t_row, -1]])
     hi = np.concatenate([grid[b_row, b_col + 1], np.full(t_row.size, np.inf)])
-    start = np.where(np.isfinite(hi), (lo + hi) / 2, 2 * lo)
+    # start where the score, linear between the two grid points, crosses zero
+    f_lo = np.concatenate([scores[b_row, b_col], scores[t_row, -1]])
+    f_hi = np.concatenate([scores[b_row, b_col + 1], np.zeros(t_row.size)])
+    start = np.where(np.isfinite(hi), lo + (hi - lo) * f_lo / (f_lo - f_hi), 2 * lo)
     roots, conv = _root(s.rows(rows), _score_equation, np.full(rows.size, reml), start, lo, hi)
     count = np.bincount(rows, minlength=n) + at0
     tau2 = np.zeros(n)

@@ -9,7 +9,7 @@ Handbook 13.3.5.4; Sterne et al. 2011, BMJ 343:d4002).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -78,7 +78,7 @@ def egger_test(fit: MetaAnalysis, *, model: str = "lm") -> EggerTest:
     ``rma(yi, vi, mods = ~ sqrt(vi))`` with the fit's own tau² estimator and
     test (z, or t(k-2) under HKSJ). It allows heterogeneity beyond the
     multiplicative scale of "lm" and can reach the opposite conclusion (on
-    dat.konstantopoulos2011 p = 0.022 against 0.71 for "lm"): say which was used.
+    dat.konstantopoulos2011 "lm" gives p = 0.022, "rma" p = 0.71): say which was used.
 
     >>> round(egger_test(meta_analysis([0.1, 0.3, 0.5, 0.9], [0.01, 0.02, 0.03, 0.06])).statistic, 4)
     28.0296
@@ -169,8 +169,9 @@ def trim_and_fill(fit: MetaAnalysis, *, side: str | None = None, estimator: str 
     y, v, k = fit.yi, fit.vi, fit.k
     if k < 3:
         raise ValueError("trim and fill needs at least three studies")
-    refit = dict(method=fit.method, level=fit.level, conventions=fit.conventions, i2_method=fit.i2_method,
-                 i2_ci_method=fit.i2_ci_method, tau2=fit.tau2 if fit.tau2_fixed else None)
+    # every option explicit, so a custom Convention (known to the fit only by name) needs no look-up
+    refit = dict(method=fit.method, level=fit.level, i2_method=fit.i2_method, i2_ci_method=fit.i2_ci_method,
+                 tau2=fit.tau2 if fit.tau2_fixed else None)
     if side is None:
         slope = _sei_regression(fit, fit.method, "z", "trim and fill (choosing the side)").estimate[1]
         side = "right" if slope < 0 else "left"
@@ -210,6 +211,7 @@ def trim_and_fill(fit: MetaAnalysis, *, side: str | None = None, estimator: str 
         adjusted = meta_analysis(np.concatenate([y, filled_y]), np.concatenate([v, filled_v]),
                                  ci_method=fit.ci_method, pi_method=fit.pi_method,
                                  labels=list(fit.labels) + [f"Filled {i + 1}" for i in range(k0)], **refit)
+        adjusted = replace(adjusted, conventions=fit.conventions)
     return TrimAndFill(k0=k0, side=side, filled_yi=filled_y, filled_vi=filled_v, original=fit, adjusted=adjusted,
                        estimator=estimator, se_k0=float(max(0.0, se_k0)))
 

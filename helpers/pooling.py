@@ -23,7 +23,7 @@ Viechtbauer (2005, 2007, 2010).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import numpy as np
@@ -313,8 +313,10 @@ def meta_analysis(yi, vi=None, *, method: str | None = None, ci_method: str | No
     k = y.size
     if k == 1 and ci_method != "z":
         raise ValueError("HKSJ needs at least two studies (its t distribution has k - 1 df); use ci_method='z' for k = 1")
-    if tau2 is not None and (not np.isfinite(tau2) or tau2 < 0):
-        raise ValueError(f"tau2 must be a number >= 0, got {tau2}")
+    if tau2 is not None and (isinstance(tau2, str) or not np.isscalar(tau2) or not np.isfinite(tau2) or tau2 < 0):
+        raise ValueError(f"tau2 must be a number >= 0 (a fixed tau²), got {tau2!r}"
+                         + ("; for one tau² across subgroups use subgroup_analysis(..., common_tau2=True)"
+                            if isinstance(tau2, str) else ""))
     if tau2 is not None and method == "FE":
         raise ValueError("a fixed tau2 needs a random-effects model: give method='DL' (or any estimator) with it")
     stack = est.Stack(y[None, :], v[None, :], np.ones((1, k), bool))
@@ -550,6 +552,9 @@ def subgroup_analysis(yi, vi=None, groups=None, *, method: str | None = None, ci
         raise ValueError(f"common_tau2 must be True or False, got {common_tau2!r}")
     if between_se not in ("wald", "ci_method"):
         raise ValueError(f"between_se must be 'wald' or 'ci_method', got {between_se!r}")
+    if isinstance(tau2, str):
+        raise ValueError(f"tau2 is a number (a fixed tau² for every subgroup), got {tau2!r}: "
+                         "use common_tau2=True for one estimated tau² across subgroups, common_tau2=False for one each")
     if common_tau2 and tau2 is not None:
         raise ValueError("give either common_tau2=True (tau² estimated across subgroups) or a fixed tau2, not both")
     names, y, v = study_inputs(yi, vi, labels)
@@ -579,6 +584,9 @@ def subgroup_analysis(yi, vi=None, groups=None, *, method: str | None = None, ci
         idx = np.flatnonzero(groups == g)
         single = dict(options, ci_method="z") if idx.size == 1 else options
         fits[g] = meta_analysis(y[idx], v[idx], labels=[names[i] for i in idx], tau2=common, **single)
+        if common_tau2 and resolved != "FE":
+            fits[g] = replace(fits[g], notes=fits[g].notes + (
+                f"tau² is the common tau² of all subgroups ({resolved}, from rma(mods = ~ factor(g))).",))
     ses = [f.se if between_se == "ci_method" else f.se_wald for f in fits.values()]
     between = meta_analysis([f.estimate for f in fits.values()], np.square(ses), method="FE")
     overall = meta_analysis(y, v, labels=names, **options)

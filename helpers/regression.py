@@ -21,9 +21,9 @@ import pandas as pd
 
 from . import _estimators as est
 from ._estimators import canonical_method
-from ._validate import as_arrays, study_inputs
+from ._validate import as_arrays, batch_inputs, study_inputs
 
-__all__ = ["MetaRegression", "meta_regression", "design_matrix"]
+__all__ = ["MetaRegression", "meta_regression", "BatchMetaRegression", "meta_regression_batch", "design_matrix"]
 
 _CI_METHODS = ("z", "hksj", "hksj-adhoc")
 
@@ -150,6 +150,8 @@ def design_matrix(mods, k: int, reference: Mapping[str, object] | None = None,
             col_names.append(str(name))
             continue
         levels = _levels(col)
+        if len(levels) < 2:
+            raise ValueError(f"model matrix not of full rank: moderator {name!r} takes one value in every study")
         ref = reference.get(name, levels[0])
         if ref not in levels:
             raise ValueError(f"reference level {ref!r} of {name!r} is not among its levels {levels}")
@@ -198,9 +200,10 @@ def meta_regression(yi, vi=None, *, mods, method: str = "REML", ci_method: str =
         mods = mods.reindex(index)
     Z, mod_names = design_matrix(mods, k, reference, names)
     p = Z.shape[1] + 1
-    needed = p + (0 if method == "FE" else 1)
+    needed = p + (0 if method == "FE" and ci_method == "z" else 1)
     if k < needed:
-        raise ValueError(f"{k} studies cannot estimate {p} coefficients" + ("" if method == "FE" else " and tau²"))
+        raise ValueError(f"{k} studies cannot estimate {p} coefficients"
+                         + ("" if needed == p else " and tau² (or the HKSJ variance factor)"))
     stack = est.Stack(y[None, :], v[None, :], np.ones((1, k), bool), Z[None, :, :])
     if not est.full_rank(est.standardise(stack).s)[0]:
         constant = [n for n, col in zip(mod_names, Z.T) if np.ptp(col) == 0]
@@ -227,3 +230,97 @@ def meta_regression(yi, vi=None, *, mods, method: str = "REML", ci_method: str =
         converged=bool(r["converged"]), notes=tuple(notes), labels=tuple(names),
     )
 
+
+
+@dataclass(frozen=True, repr=False)
+class BatchMetaRegression:
+    """Many meta-regressions with the same moderators fitted at once; arrays with one row per model.
+
+    Names as :class:`MetaRegression`; per-coefficient fields are ``(n, p)`` arrays in the order of
+    ``coef_names``.
+    """
+
+    method: str
+    ci_method: str
+    level: float
+    coef_names: tuple[str, ...]
+    k: np.ndarray
+    estimate: np.ndarray
+    se: np.ndarray
+    statistic: np.ndarray
+    pvalue: np.ndarray
+    ci_low: np.ndarray
+    ci_high: np.ndarray
+    tau2: np.ndarray
+    qe: np.ndarray
+    qe_pvalue: np.ndarray
+    qm: np.ndarray
+    qm_pvalue: np.ndarray
+    i2: np.ndarray
+    h2: np.ndarray
+    converged: np.ndarray
+
+    def __len__(self) -> int:
+        return self.k.size
+
+    def __repr__(self) -> str:
+        return (f"<BatchMetaRegression: {len(self)} fits of {', '.join(self.coef_names)}, method={self.method}, "
+                f"ci_method={self.ci_method}; median residual tau² {np.median(self.tau2):.4g}>")
+
+
+def meta_regression_batch(yi, vi, *, mods, method: str = "REML", ci_method: str = "z", level: float = 0.95,
+                          reference: Mapping[str, object] | None = None) -> BatchMetaRegression:
+    """Fit n meta-regressions at once: ``(n, k)`` effects and variances (NaN pads fewer studies), one design.
+
+    ``mods`` describes the k studies' moderators as for :func:`meta_regression`
+    (the same design in every row: a simulation of one review), or is a numeric
+    ``(n, k, m)`` array, one design per row. The same engine as
+    :func:`meta_regression` (whose docstring gives the formulas), vectorised over
+    rows; results equal the single fits (tested). R² and the Q-profile interval
+    are left to the single fit.
+
+    >>> import numpy as np
+    >>> y = np.array([[0.1, 0.3, 0.4, 0.8], [0.2, 0.1, 0.5, np.nan]])
+    >>> v = np.array([[0.02, 0.02, 0.03, 0.04], [0.02, 0.03, 0.02, np.nan]])
+    >>> meta_regression_batch(y, v, mods=[1, 2, 3, 4], method="FE").estimate.round(4).tolist()
+    [[-0.1284, 0.2104], [-0.0125, 0.15]]
+    """
+    method = canonical_method(method)
+    if ci_method not in _CI_METHODS:
+        raise ValueError(f"ci_method must be one of {_CI_METHODS}, got {ci_method!r}")
+    if not (np.isscalar(level) and 0 < level < 1):
+        raise ValueError(f"level must be a confidence level between 0 and 1 (e.g. 0.95, not 95), got {level!r}")
+    y, v, mask = batch_inputs(yi, vi)
+    n, k = y.shape
+    arr = np.asarray(mods, dtype=object) if not isinstance(mods, (pd.DataFrame, pd.Series, Mapping)) else None
+    if arr is not None and arr.ndim == 3:
+        Z = np.asarray(mods, dtype=float)
+        if Z.shape[:2] != (n, k):
+            raise ValueError(f"mods of shape {Z.shape} does not match the effects' (n, k) = {(n, k)}")
+        bad = mask[:, :, None] & ~np.isfinite(Z)
+        if bad.any():
+            i, j, c = np.argwhere(bad)[0]
+            raise ValueError(f"meta-analysis {i}, study {j}: moderator column {c} is not finite")
+        mod_names = tuple(f"x{c + 1}" for c in range(Z.shape[2]))
+    else:
+        Z1, mod_names = design_matrix(mods, k, reference)
+        Z = np.broadcast_to(Z1, (n,) + Z1.shape)
+    Z = np.where(mask[:, :, None], Z, 0.0)
+    p = Z.shape[2] + 1
+    needed = p + (0 if method == "FE" and ci_method == "z" else 1)
+    few = np.flatnonzero(mask.sum(axis=1) < needed)
+    if few.size:
+        raise ValueError(f"meta-analysis {few[0]} has {int(mask[few[0]].sum())} studies: too few for {p} coefficients"
+                         + ("" if needed == p else " and tau²"))
+    stack = est.Stack(y, v, mask, Z)
+    singular = np.flatnonzero(~est.full_rank(est.standardise(stack).s))
+    if singular.size:
+        raise ValueError(f"meta-analysis {singular[0]}: model matrix not of full rank (a moderator is constant "
+                         "or a combination of others among its studies)")
+    r = est.fit(stack, method, ci_method, "z", level, with_intervals=False)
+    return BatchMetaRegression(
+        method=method, ci_method=ci_method, level=level, coef_names=("intercept",) + mod_names, k=r["k"],
+        estimate=r["beta"], se=r["beta_se"], statistic=r["beta_statistic"], pvalue=r["beta_pvalue"],
+        ci_low=r["beta_ci_low"], ci_high=r["beta_ci_high"], tau2=r["tau2"], qe=r["q"], qe_pvalue=r["q_pvalue"],
+        qm=r["qm"], qm_pvalue=r["qm_pvalue"], i2=r["i2"], h2=r["h2"], converged=r["converged"],
+    )

@@ -78,4 +78,4 @@ def test_trim_and_fill_is_mirror_symmetric(bcg):
     a, b = trim_and_fill(meta_analysis(y, v)), trim_and_fill(meta_analysis(-y, v))
     assert a.k0 == b.k0 and {a.side, b.side} == {"left", "right"}
     assert np.isclose(a.estimate, -b.estimate, rtol=1e-12, atol=0)
-    assert np.allclose(np.sort(a.filled_yi), np.sort(-b.filled_yi))
+    assert np.allclose(np.sort(a.filled_yi), np.sort(-b.filled_yi), rtol=1e-12, atol=0)
