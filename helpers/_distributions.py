@@ -11,10 +11,6 @@ import numpy as np
 from scipy import special
 
 
-def norm_cdf(x):
-    return special.ndtr(x)
-
-
 def norm_sf(x):
     return special.ndtr(-np.asarray(x, float))
 

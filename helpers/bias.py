@@ -9,63 +9,96 @@ Handbook 13.3.5.4; Sterne et al. 2011, BMJ 343:d4002).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from .pooling import MetaAnalysis, _inputs, meta_analysis
+from .pooling import MetaAnalysis, meta_analysis
 from .regression import meta_regression
-from ._distributions import t_sf
 
 __all__ = ["EggerTest", "egger_test", "TrimAndFill", "trim_and_fill"]
+
+EGGER_MODELS = ("lm", "rma")
+TRIMFILL_ESTIMATORS = ("L0", "R0")
+
+
+def _require_fit(fit, tool: str) -> MetaAnalysis:
+    if not isinstance(fit, MetaAnalysis):
+        raise ValueError(f"{tool} takes a MetaAnalysis (from meta_analysis), got {type(fit).__name__}; "
+                         f"e.g. {tool}(meta_analysis(yi, vi))")
+    return fit
+
+
+def _sei_regression(fit: MetaAnalysis, method: str, ci_method: str, tool: str):
+    if np.ptp(fit.vi) == 0:
+        raise ValueError(f"{tool}: every study has the same sampling variance, so effects cannot be regressed "
+                         "on their standard errors (the funnel plot has no spread in precision)")
+    return meta_regression(fit.yi, fit.vi, mods={"sei": np.sqrt(fit.vi)}, method=method, ci_method=ci_method,
+                           level=fit.level, labels=fit.labels)
 
 
 @dataclass(frozen=True)
 class EggerTest:
-    """Egger's test: ``intercept`` (the asymmetry coefficient), its ``se``, ``t``, ``df``, ``pvalue``."""
+    """Egger's regression test.
+
+    ``intercept`` is Egger's asymmetry coefficient (the intercept of the
+    classical regression of y/se on 1/se; in metafor's form the slope on
+    sqrt(vi)), with its ``se``, ``statistic`` (t, or z for ``model="rma"``
+    with a Wald fit), ``df`` (inf for z) and ``pvalue``; ``limit_estimate``
+    is the effect predicted for a study of infinite precision (metafor's
+    ``est``). ``model``: ``"lm"`` or ``"rma"``.
+    """
 
     intercept: float
     se: float
-    t: float
-    df: int
+    statistic: float
+    df: float
     pvalue: float
     k: int
+    model: str = "lm"
+    limit_estimate: float = float("nan")
     note: str = ""
 
 
-def egger_test(yi, vi, labels: Sequence[object] | None = None) -> EggerTest:
-    """Classical Egger regression test for funnel-plot asymmetry.
+def egger_test(fit: MetaAnalysis, *, model: str = "lm") -> EggerTest:
+    """Egger's regression test for funnel-plot asymmetry, on the studies of a fit.
 
-    Regress the standardised effect on precision by ordinary least squares,
+    ``model="lm"`` (default): the classical test (Egger et al. 1997, BMJ
+    315:629; Cochrane Handbook 13.3.5.4; R meta's ``metabias``): ordinary
+    least squares of the standardised effect on precision,
 
     .. math:: \\frac{y_i}{\\sqrt{v_i}} = \\beta_0 + \\beta_1 \\frac{1}{\\sqrt{v_i}} + \\varepsilon_i,
 
-    and test :math:`\\beta_0 = 0` with t(k-2) (Egger et al. 1997, BMJ
-    315:629). This equals metafor's ``regtest(model="lm")``: a weighted
-    regression of :math:`y_i` on :math:`\\sqrt{v_i}` with weights
-    :math:`1/v_i`, whose slope is Egger's intercept.
+    testing :math:`\\beta_0 = 0` with t(k-2); equal to metafor's
+    ``regtest(model="lm")``, a weighted regression of :math:`y_i` on
+    :math:`\\sqrt{v_i}` (weights :math:`1/v_i`, residual variance
+    estimated) whose slope is Egger's intercept.
 
-    >>> round(egger_test([0.1, 0.3, 0.5, 0.9], [0.01, 0.02, 0.03, 0.06]).t, 4)
+    ``model="rma"``: metafor's *default* ``regtest()``, the meta-regression
+    ``rma(yi, vi, mods = ~ sqrt(vi))`` with the fit's own tau² estimator and
+    test (z, or t(k-2) under HKSJ). It allows heterogeneity beyond the
+    multiplicative scale of "lm" and can reach the opposite conclusion (on
+    dat.konstantopoulos2011 p = 0.022 against 0.71 for "lm"): say which was used.
+
+    >>> round(egger_test(meta_analysis([0.1, 0.3, 0.5, 0.9], [0.01, 0.02, 0.03, 0.06])).statistic, 4)
     28.0296
     """
-    names, y, v = _inputs(yi, vi, labels)
-    k = y.size
+    fit = _require_fit(fit, "egger_test")
+    if model not in EGGER_MODELS:
+        raise ValueError(f"model must be one of {EGGER_MODELS}, got {model!r}")
+    k = fit.k
     if k < 3:
         raise ValueError("Egger's test needs at least three studies (a regression with k - 2 df)")
-    sei = np.sqrt(v)
-    X = np.column_stack([1 / sei, np.ones(k)])  # slope on precision, then Egger's intercept
-    z = y / sei
-    coef, *_ = np.linalg.lstsq(X, z, rcond=None)
-    resid = z - X @ coef
-    sigma2 = resid @ resid / (k - 2)
-    cov = sigma2 * np.linalg.inv(X.T @ X)
-    se = float(np.sqrt(cov[1, 1]))
-    t = float(coef[1] / se)
+    if model == "lm":
+        reg = _sei_regression(fit, "FE", "hksj", "Egger's test")
+    else:
+        ci = "z" if fit.ci_method == "z" else "hksj"
+        reg = _sei_regression(fit, fit.method, ci, "Egger's test")
     note = "" if k >= 10 else (f"only {k} studies: with fewer than 10 the test has too little power "
                                "to tell asymmetry from chance (Cochrane Handbook 13.3.5.4).")
-    return EggerTest(intercept=float(coef[1]), se=se, t=t, df=k - 2,
-                     pvalue=float(2 * t_sf(abs(t), k - 2)), k=k, note=note)
+    return EggerTest(intercept=float(reg.estimate[1]), se=float(reg.se[1]), statistic=float(reg.statistic[1]),
+                     df=reg.df if np.isfinite(reg.df) else float("inf"), pvalue=float(reg.pvalue[1]), k=k,
+                     model=model, limit_estimate=float(reg.estimate[0]), note=note)
 
 
 @dataclass(frozen=True, repr=False)
@@ -74,7 +107,8 @@ class TrimAndFill:
 
     ``filled_yi``/``filled_vi`` are the imputed studies; ``adjusted`` is the
     :class:`~helpers.pooling.MetaAnalysis` of observed plus filled studies;
-    ``original`` the fit of the observed studies alone.
+    ``original`` the fit of the observed studies alone; ``se_k0`` the SE of
+    k0 (as metafor), ``estimator`` "L0" or "R0".
     """
 
     k0: int
@@ -83,47 +117,62 @@ class TrimAndFill:
     filled_vi: np.ndarray
     original: MetaAnalysis
     adjusted: MetaAnalysis
+    estimator: str = "L0"
+    se_k0: float = float("nan")
 
     @property
     def estimate(self) -> float:
         return self.adjusted.estimate
 
     def __repr__(self) -> str:
-        return (f"Trim and fill (L0 estimator): {self.k0} studies imputed on the {self.side}\n"
+        return (f"Trim and fill ({self.estimator} estimator): {self.k0} studies imputed on the {self.side}\n"
                 f"estimate {self.original.estimate:.4f} -> {self.adjusted.estimate:.4f} "
                 f"(CI {self.adjusted.ci_low:.4f} to {self.adjusted.ci_high:.4f})")
 
 
-def trim_and_fill(yi, vi, method: str = "DL", side: str | None = None, maxiter: int = 100,
-                  labels: Sequence[object] | None = None) -> TrimAndFill:
-    """Duval & Tweedie's trim-and-fill with the L0 estimator, as metafor's ``trimfill()``.
+def trim_and_fill(fit: MetaAnalysis, *, side: str | None = None, estimator: str = "L0",
+                  maxiter: int = 100) -> TrimAndFill:
+    """Duval & Tweedie's trim-and-fill on a fit, as metafor's ``trimfill()``.
+
+    The fit's estimator (and its other settings) is used throughout, as in
+    metafor: ``trim_and_fill(meta_analysis(y, v, method="DL"))`` for the
+    classic DL version.
 
     1. Side: unless given, the missing studies are assumed on the side
-       opposite the small-study effect, found by regressing yi on
-       :math:`\\sqrt{v_i}` (a negative slope puts them on the right).
+       opposite the small-study effect, found by a meta-regression of yi on
+       :math:`\\sqrt{v_i}` with the fit's estimator (a negative slope puts
+       them on the right).
     2. Iterate: fit the model to the k - k0 least extreme studies, rank the
-       absolute deviations :math:`|y_i - \\hat\\mu|`, and update
-       :math:`L_0 = (4 S_r - k(k+1)) / (2k - 1)`, with :math:`S_r` the sum
-       of the positive signed ranks; k0 = max(0, round(L0)).
+       absolute deviations :math:`|y_i - \\hat\\mu|` (ties by position), and
+       update k0 with the L0 estimator,
+       :math:`L_0 = (4 S_r - k(k+1)) / (2k - 1)` (:math:`S_r` the sum of the
+       positive signed ranks), or R0, :math:`R_0 = \\gamma^* - 1` with
+       :math:`\\gamma^*` the length of the rightmost run of positive ranks;
+       k0 = max(0, round(.)).
     3. Fill: mirror the k0 most extreme studies about :math:`\\hat\\mu`
        (:math:`2\\hat\\mu - y_i`, same variance) and refit.
 
     References: Duval & Tweedie (2000), Biometrics 56:455 and JASA 95:89;
     Borenstein et al. (2009) ch. 30. The adjusted estimate is a sensitivity
     analysis, not a corrected truth: trim and fill assumes asymmetry is
-    caused by suppressed studies.
+    caused by suppressed studies. (metafor refits the filled data with
+    ``test="z"`` whatever the fit's test; the kit keeps the fit's CI method.)
 
-    >>> tf = trim_and_fill([0.05, 0.12, 0.2, 0.35, 0.42, 0.61, 0.75], [0.005, 0.01, 0.02, 0.04, 0.05, 0.08, 0.1])
+    >>> y, v = [0.05, 0.12, 0.2, 0.35, 0.42, 0.61, 0.75], [0.005, 0.01, 0.02, 0.04, 0.05, 0.08, 0.1]
+    >>> tf = trim_and_fill(meta_analysis(y, v, method="DL"))
     >>> tf.k0, tf.side, round(tf.original.estimate, 4), round(tf.estimate, 4)
     (4, 'left', 0.2315, 0.1021)
     """
-    names, y, v = _inputs(yi, vi, labels)
-    k = y.size
+    fit = _require_fit(fit, "trim_and_fill")
+    if estimator not in TRIMFILL_ESTIMATORS:
+        raise ValueError(f"estimator must be one of {TRIMFILL_ESTIMATORS}, got {estimator!r}")
+    y, v, k = fit.yi, fit.vi, fit.k
     if k < 3:
         raise ValueError("trim and fill needs at least three studies")
-    original = meta_analysis(y, v, method=method, labels=names)
+    refit = dict(method=fit.method, level=fit.level, conventions=fit.conventions, i2_method=fit.i2_method,
+                 i2_ci_method=fit.i2_ci_method, tau2=fit.tau2 if fit.tau2_fixed else None)
     if side is None:
-        slope = meta_regression(y, v, np.sqrt(v), method=method if method in ("FE", "DL", "REML", "ML") else "DL").coef[1]
+        slope = _sei_regression(fit, fit.method, "z", "trim and fill (choosing the side)").estimate[1]
         side = "right" if slope < 0 else "left"
     if side not in ("left", "right"):
         raise ValueError(f"side must be 'left', 'right' or None, got {side!r}")
@@ -136,22 +185,33 @@ def trim_and_fill(yi, vi, method: str = "DL", side: str | None = None, maxiter: 
         if k0 == previous:
             break
         previous = k0
-        mu = meta_analysis(ys[: k - k0], vs[: k - k0], method=method).estimate
+        mu = meta_analysis(ys[: k - k0], vs[: k - k0], **refit).estimate
         centred = ys - mu
         # ranks of |centred|, ties broken by position (R's ties.method="first")
         ranks = np.empty(k)
         ranks[np.argsort(np.abs(centred), kind="stable")] = np.arange(1, k + 1)
-        s_r = ranks[centred > 0].sum()
-        k0 = int(max(0, np.round((4 * s_r - k * (k + 1)) / (2 * k - 1))))
+        if estimator == "L0":
+            s_r = ranks[centred > 0].sum()
+            raw = (4 * s_r - k * (k + 1)) / (2 * k - 1)
+            var_sr = (k * (k + 1) * (2 * k + 1) + 10 * raw**3 + 27 * raw**2 + 17 * raw - 18 * k * raw**2
+                      - 18 * k * raw + 6 * k**2 * raw) / 24
+            se_k0 = 4 * np.sqrt(var_sr) / (2 * k - 1)
+        else:
+            negative = ranks[centred < 0]
+            raw = k - (negative.max() if negative.size else 0) - 1
+            se_k0 = np.sqrt(2 * max(0, raw) + 2)
+        k0 = int(max(0, np.round(raw)))
     else:
         raise ValueError(f"trim and fill did not converge in {maxiter} iterations")
     filled_y = sign * (2 * mu - ys[k - k0:])
     filled_v = vs[k - k0:]
-    adjusted = original
+    adjusted = fit
     if k0 > 0:
-        adjusted = meta_analysis(np.concatenate([y, filled_y]), np.concatenate([v, filled_v]), method=method,
-                                 labels=list(names) + [f"Filled {i + 1}" for i in range(k0)])
-    return TrimAndFill(k0=k0, side=side, filled_yi=filled_y, filled_vi=filled_v, original=original, adjusted=adjusted)
+        adjusted = meta_analysis(np.concatenate([y, filled_y]), np.concatenate([v, filled_v]),
+                                 ci_method=fit.ci_method, pi_method=fit.pi_method,
+                                 labels=list(fit.labels) + [f"Filled {i + 1}" for i in range(k0)], **refit)
+    return TrimAndFill(k0=k0, side=side, filled_yi=filled_y, filled_vi=filled_v, original=fit, adjusted=adjusted,
+                       estimator=estimator, se_k0=float(max(0.0, se_k0)))
 
 
 # ---------------------------------------------------------------- small-study tests for binary outcomes

@@ -22,65 +22,64 @@ Sources (quoted in ``docs/conventions.md``):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 __all__ = ["Convention", "CONVENTIONS", "get_convention"]
 
 
 @dataclass(frozen=True)
 class Convention:
-    """Every choice that differs between the tools.
+    """Every choice that differs between the tools; each field is named like the argument it sets.
 
-    * ``smd_correction``: ``"exact"`` (gamma-function J) or ``"revman"`` (J = 1 - 3/(4N - 9)).
-    * ``smd_variance``: ``"LS"`` (metafor: 1/n1 + 1/n2 + g²/(2N)), ``"UB"`` (unbiased;
+    * ``correction`` (smd's ``correction=``): ``"exact"`` (gamma-function J) or ``"revman"`` (J = 1 - 3/(4N - 9)).
+    * ``variance`` (smd's ``variance=``): ``"LS"`` (metafor: 1/n1 + 1/n2 + g²/(2N)), ``"UB"`` (unbiased;
       meta's exact formula, metafor ``vtype="UB"``) or ``"revman"`` (N/(n1 n2) + g²/(2(N - 3.94))).
-    * ``method``: tau² estimator. ``i2``: ``"tau2"`` (metafor) or ``"q"`` ((Q - df)/Q).
-    * ``i2_ci``: ``"q-profile"``, ``"test-based"`` (Higgins & Thompson 2002, on ln H) or ``"none"``.
+    * ``method``: tau² estimator. ``i2_method``: ``"tau2"`` (metafor) or ``"q"`` ((Q - df)/Q).
+    * ``i2_ci_method``: ``"q-profile"``, ``"test-based"`` (Higgins & Thompson 2002, on ln H) or ``"none"``.
     * ``ci_method``: ``"z"``, ``"hksj"`` or ``"hksj-adhoc"``. ``pi_method``: ``"auto"`` (metafor's
       ``predict()``: normal after a Wald fit, t(k-1) after HKSJ), ``"z"``, ``"hksj"``, ``"hts"``, or
       ``"none"`` (the tool prints none).
-    * ``subgroup_tau2``: ``"separate"`` or ``"common"``; ``subgroup_se``: which SE of each subgroup
-      enters Q-between, ``"wald"`` or ``"ci_method"`` (meta uses the HKSJ SE under HKSJ).
-    * ``zero_cell_add`` and ``drop_double_zero``: the continuity correction for 2x2 tables.
+    * ``common_tau2`` (subgroup_analysis): one tau² across subgroups (True) or one per subgroup (False);
+      ``between_se``: which SE of each subgroup enters Q-between, ``"wald"`` or ``"ci_method"`` (meta uses
+      the HKSJ SE under HKSJ).
+    * ``add`` (the 2x2 helpers' ``add=``) and ``drop_double_zero``: the continuity correction for 2x2 tables.
+
+    A variant is ``dataclasses.replace(get_convention("meta"), name="meta, HKSJ", ci_method="hksj")``.
     """
 
     name: str
-    smd_correction: str
-    smd_variance: str
+    correction: str
+    variance: str
     method: str
-    i2: str
-    i2_ci: str
+    i2_method: str
+    i2_ci_method: str
     ci_method: str
     pi_method: str
-    subgroup_tau2: str
-    subgroup_se: str
-    zero_cell_add: float
+    common_tau2: bool
+    between_se: str
+    add: float
     drop_double_zero: bool
     note: str = ""
-
-    def with_(self, **changes) -> "Convention":
-        """A copy with some choices changed, e.g. ``get_convention("meta").with_(ci_method="hksj")``."""
-        return replace(self, name=f"{self.name} (modified)", **changes)
 
 
 CONVENTIONS = {
     "metafor": Convention(
-        name="metafor", smd_correction="exact", smd_variance="LS", method="REML", i2="tau2", i2_ci="q-profile",
-        ci_method="z", pi_method="auto", subgroup_tau2="separate", subgroup_se="wald", zero_cell_add=0.5,
+        name="metafor", correction="exact", variance="LS", method="REML", i2_method="tau2", i2_ci_method="q-profile",
+        ci_method="z", pi_method="auto", common_tau2=False, between_se="wald", add=0.5,
         drop_double_zero=False,
         note="metafor has no subgroup function; its idiom, rma(mods = ~ factor(g)), assumes a common tau² "
-             "(use subgroup_tau2='common' for that).",
+             "(use common_tau2=True for that).",
     ),
     "revman5": Convention(
-        name="revman5", smd_correction="revman", smd_variance="revman", method="DL", i2="q", i2_ci="none",
-        ci_method="z", pi_method="none", subgroup_tau2="separate", subgroup_se="wald", zero_cell_add=0.5,
+        name="revman5", correction="revman", variance="revman", method="DL", i2_method="q", i2_ci_method="none",
+        ci_method="z", pi_method="none", common_tau2=False, between_se="wald", add=0.5,
         drop_double_zero=True,
         note="RevMan 5 prints no prediction interval and no CI for I²; the Cochrane Handbook's "
              "prediction interval is pi_method='hts'.",
     ),
     "meta": Convention(
-        name="meta", smd_correction="exact", smd_variance="UB", method="REML", i2="q", i2_ci="test-based",
-        ci_method="z", pi_method="hts", subgroup_tau2="separate", subgroup_se="ci_method", zero_cell_add=0.5,
+        name="meta", correction="exact", variance="UB", method="REML", i2_method="q", i2_ci_method="test-based",
+        ci_method="z", pi_method="hts", common_tau2=False, between_se="ci_method", add=0.5,
         drop_double_zero=True,
         note="R meta 6.x/7.0 defaults. meta 8 changed the prediction interval to t(k-1) (pi_method='hksj' "
              "is the closest here).",

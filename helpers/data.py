@@ -19,6 +19,8 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["DATA", "load_published", "load_trials", "load_eclipse", "eclipse_value", "load_template",
+           "load_peer_support_trials", "load_peer_support_raw", "load_peer_support_instruments", "audit_peer_support",
+           "PEER_SUPPORT_FLAGS", "PEER_SUPPORT_EFFECT_FLAGS",
            "validate_extraction", "effect_sizes_from_extraction"]
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -322,3 +324,238 @@ def effect_sizes_from_extraction(df: pd.DataFrame, measure: str = "SMD", convent
     flip = np.where(df["higher_is_better"].str.strip().str.lower() == "no", -1.0, 1.0)
     out["yi"] = out["yi"] * flip
     return pd.concat([df[["comparison", "outcome", "timepoint", "study"]], out], axis=1)
+
+
+# --------------------------------------------------------------------------- study-level trial data (Metapsy)
+
+PEER_SUPPORT = DATA / "peer_support"
+#: sha256 of data.csv at github.com/metapsy-project/data-peer-support-interventions, commit 6c0f322
+PEER_SUPPORT_SHA256 = "a3e2ad7c3c31df26b3aa89575d50d86e9d6bc39273145fc2fcdc9db5cc8e74bb"
+
+#: every flag the validator can raise, and what it means; ``flags`` holds their names joined by "; "
+PEER_SUPPORT_FLAGS = {
+    "sd_looks_like_se": "the SDs are about sqrt(n) times smaller than the other SDs on the same scale: standard errors typed as SDs?",
+    "sign_disagrees": "the source's .g has the opposite sign to the kit's g from the means, oriented by the instrument's direction",
+    "g_disagrees": "the source's .g differs in size from the kit's g from the means (beyond 4th-decimal rounding)",
+    "precalc_shifted": "this row's precalc_g / precalc_g_se equal another row's .g / .g_se, not this row's: the column is shifted",
+    "events_shifted": "this row carries event counts whose definition names another study's dichotomous outcome",
+    "g_not_recomputable": "no means and SDs: .g cannot be recomputed, and the precalc/event columns that should back it are shifted",
+    "time_not_weeks": "time_weeks is shorter than the intervention it follows: it reads as months, not weeks",
+    "repeated_study": "more than one row for this study in this outcome category: pooling them all counts one trial twice",
+    "n_from_other_outcome": "n per arm equals the n analysed for another outcome of the same trial in data/trials.csv",
+}
+
+#: flags that make a row's effect size untrustworthy; the others concern columns the kit does not pool
+#: (precalc, events, time) or differences below 1e-3 -- sensitivity analyses drop rows with these
+PEER_SUPPORT_EFFECT_FLAGS = ("sd_looks_like_se", "sign_disagrees", "g_not_recomputable", "repeated_study")
+
+_TIDY = {"mean_arm1": "mean_1", "sd_arm1": "sd_1", "n_arm1": "n_1", "mean_arm2": "mean_2", "sd_arm2": "sd_2",
+         "n_arm2": "n_2", ".g": "g_source", ".g_se": "g_se_source", "overall_RoB": "overall_rob",
+         "condition_arm2": "control", "event_arm1": "events_1", "event_arm2": "events_2",
+         "totaln_arm1": "total_n_1", "totaln_arm2": "total_n_2", ".id": "source_id", "": "source_row",
+         **{f"RoB_D{i}": f"rob_d{i}" for i in range(1, 6)}}
+
+
+def _repair_double_encoding(text: str) -> str:
+    """UTF-8 bytes that were decoded as cp1252 and re-encoded ("RÃ¼sch" -> "Rüsch"); other text unchanged."""
+    try:
+        fixed = text.encode("cp1252").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return text
+    return fixed
+
+
+def load_peer_support_raw(path: Path | str | None = None) -> pd.DataFrame:
+    """``data/peer_support/data.csv`` exactly as published (semicolons, decimal commas), checked against its sha256.
+
+    A file that differs from the one published at commit 6c0f322 is an error:
+    the kit never ships a silently edited copy of someone else's data.
+    """
+    import hashlib
+
+    path = Path(path) if path else PEER_SUPPORT / "data.csv"
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is missing: the kit's data/ folder is incomplete")
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if path == PEER_SUPPORT / "data.csv" and digest != PEER_SUPPORT_SHA256:
+        raise ValueError(f"{path.name}: sha256 {digest} is not that of the published file ({PEER_SUPPORT_SHA256}); "
+                         "restore it from data/peer_support/PROVENANCE.md")
+    return pd.read_csv(path, sep=";", decimal=",", keep_default_na=True, na_values=["NA"])
+
+
+def load_peer_support_instruments(path: Path | str | None = None) -> pd.DataFrame:
+    """Each instrument's direction (``higher_is_better`` yes/no), its construct, and the basis of that direction."""
+    path = Path(path) if path else PEER_SUPPORT / "instruments.csv"
+    df = _read(path)
+    _require_columns(df, ["instrument", "scale", "higher_is_better", "construct", "direction_basis", "source"], path.name)
+    _require_provenance(df, ["scale", "direction_basis", "source"], path.name, lambda r: r["instrument"])
+    bad = df.index[~df.higher_is_better.isin(["yes", "no"])]
+    if len(bad):
+        raise ValueError(f"{path.name}, row {bad[0]} ({df.instrument[bad[0]]}): higher_is_better must be 'yes' or 'no'")
+    return df
+
+
+def _duration_weeks(text) -> float:
+    """The first duration in a free-text ``duration_int`` ("8 months", "12 weeks", "1 year"), in weeks; NaN if none."""
+    import re
+
+    m = re.search(r"(\d+(?:\.\d+)?)\s*(week|month|mnonth|year)", str(text).lower())
+    if not m:
+        return np.nan
+    return float(m.group(1)) * {"week": 1.0, "month": 52 / 12, "mnonth": 52 / 12, "year": 52.0}[m.group(2)]
+
+
+def audit_peer_support(df: pd.DataFrame, trials: pd.DataFrame | None = None) -> pd.DataFrame:
+    """What a careful reader finds in the Metapsy peer-support file: one row per finding.
+
+    ``df`` is the tidy frame of :func:`load_peer_support_trials` (before its
+    ``flags`` column is filled). Columns of the result: ``row`` (index in
+    ``df``), ``study``, ``outcome_category``, ``flag`` (a key of
+    :data:`PEER_SUPPORT_FLAGS`) and ``detail`` (the numbers that raised it).
+    Rules, each a classic extraction error (Cochrane Handbook 6.5.2.3 on SEs
+    reported as SDs; 5.5 on checking data; 23.3 on counting a trial twice):
+
+    * ``sd_looks_like_se``: both arms' SDs below 40 % of the median SD of the
+      other rows on the same scale with means of the same order (within a
+      factor of 2), while SD x sqrt(n) is within a factor of 2 of it;
+    * ``sign_disagrees`` / ``g_disagrees``: the kit's Hedges g from the means
+      (oriented by ``higher_is_better``) against ``.g``, to 1e-4;
+    * ``precalc_shifted``: ``precalc_g`` and ``precalc_g_se`` equal, to 3
+      decimals, the ``.g`` and ``.g_se`` of another row but not this row's;
+    * ``events_shifted``: event counts on a row whose ``outcome_type`` is not
+      ``dich``, with a definition (``dich``) naming the instrument of another
+      study's ``dich`` row;
+    * ``g_not_recomputable``: ``.g`` without means and SDs;
+    * ``time_not_weeks``: ``time_weeks`` below 75 % of the intervention's
+      duration (``duration_int``) in weeks;
+    * ``repeated_study``: two or more rows for one study and outcome category;
+    * ``n_from_other_outcome``: both arms' n equal ``n_analysed1/2`` of
+      another outcome of the same first author and year in ``data/trials.csv``.
+    """
+    found = []
+
+    def add(i, flag, detail):
+        found.append({"row": i, "study": df.loc[i, "study"], "outcome_category": df.loc[i, "outcome_category"],
+                      "flag": flag, "detail": detail})
+
+    has_means = df[["mean_1", "sd_1", "n_1", "mean_2", "sd_2", "n_2"]].notna().all(axis=1)
+    for i in df.index[has_means]:
+        r = df.loc[i]
+        peers = df[has_means & (df.scale == r.scale) & (df.index != i)]
+        peers = peers[(peers.mean_1.abs() <= 2 * abs(r.mean_1)) & (peers.mean_1.abs() >= abs(r.mean_1) / 2)]
+        sds = np.concatenate([peers.sd_1.to_numpy(), peers.sd_2.to_numpy()])
+        if sds.size >= 2:
+            typical = float(np.median(sds))
+            small = all(r[f"sd_{g}"] < 0.4 * typical for g in ("1", "2"))
+            if small and all(0.5 <= r[f"sd_{g}"] * np.sqrt(r[f"n_{g}"]) / typical <= 2 for g in ("1", "2")):
+                add(i, "sd_looks_like_se", f"SDs {r.sd_1:g} and {r.sd_2:g} against a median of {typical:.3g} on "
+                    f"{r.scale} ({sds.size // 2} other row(s)); SD x sqrt(n) = {r.sd_1 * np.sqrt(r.n_1):.3g} and "
+                    f"{r.sd_2 * np.sqrt(r.n_2):.3g}")
+        if np.sign(r.yi) != np.sign(r.g_source) and abs(r.yi) > 1e-4:
+            add(i, "sign_disagrees", f".g = {r.g_source:+.4f} but the means give g = {r.yi:+.4f} "
+                f"({r.instrument}: higher is {'better' if r.higher_is_better else 'worse'}; "
+                f"{r.mean_1:g} peer support vs {r.mean_2:g} control)")
+        elif abs(abs(r.yi) - abs(r.g_source)) > 1e-4:
+            add(i, "g_disagrees", f".g = {r.g_source:+.4f} but the means give g = {r.yi:+.4f}")
+    for i in df.index[df.precalc_g.notna()]:
+        r = df.loc[i]
+        same = df[(df.g_source.round(3) == round(r.precalc_g, 3)) & (df.g_se_source.round(3) == round(r.precalc_g_se, 3))]
+        others = same[same.index != i]
+        if len(others) and i not in same.index:
+            j = others.index[0]
+            add(i, "precalc_shifted", f"precalc_g {r.precalc_g:g} (SE {r.precalc_g_se:g}) equals the .g of "
+                f"{df.loc[j, 'study']}, {df.loc[j, 'instrument']} (row {j}), not this row's .g {r.g_source:.4f}")
+    dich_rows = df[df.outcome_type == "dich"]
+    for i in df.index[df.events_1.notna() & (df.outcome_type != "dich")]:
+        r = df.loc[i]
+        owners = [j for j in dich_rows.index if str(dich_rows.loc[j, "instrument"]).lower() in str(r.dich).lower()
+                  and dich_rows.loc[j, "study"] != r.study]
+        if owners:
+            j = owners[0]
+            add(i, "events_shifted", f"events {r.events_1:g}/{r.total_n_1:g} vs {r.events_2:g}/{r.total_n_2:g} defined as "
+                f"{r.dich!r}, the dichotomous outcome of {df.loc[j, 'study']} (row {j}), on a row measured by {r.instrument}")
+    for i in df.index[~has_means & df.g_source.notna()]:
+        add(i, "g_not_recomputable", f".g = {df.loc[i, 'g_source']:+.4f} (SE {df.loc[i, 'g_se_source']:.4f}) with no "
+            "means and SDs to recompute it from")
+    weeks = df.duration_int.map(_duration_weeks)
+    for i in df.index[df.time_weeks < 0.75 * weeks]:
+        add(i, "time_not_weeks", f"time_weeks = {df.loc[i, 'time_weeks']:g} after an intervention of "
+            f"{df.loc[i, 'duration_int']!r} (about {weeks[i]:.0f} weeks)")
+    counts = df.groupby(["study", "outcome_category"]).study.transform("size")
+    for i in df.index[counts > 1]:
+        add(i, "repeated_study", f"{counts[i]} rows for {df.loc[i, 'study']} in {df.loc[i, 'outcome_category']}")
+    if trials is not None:
+        for i in df.index[df.n_1.notna()]:
+            r = df.loc[i]
+            author = r.study.split(",")[0].strip()
+            same_trial = trials[trials.study.str.startswith(author) & (trials.year.astype(str) == str(r.year))]
+            hit = same_trial[(same_trial.n_analysed1 == r.n_1) & (same_trial.n_analysed2 == r.n_2)]
+            if len(hit):
+                add(i, "n_from_other_outcome", f"n {r.n_1:g}/{r.n_2:g} equals the n analysed for "
+                    f"{hit.iloc[0].outcome!r} in data/trials.csv ({hit.iloc[0].source_location}); "
+                    f"this outcome's own n may be smaller")
+    return pd.DataFrame(found, columns=["row", "study", "outcome_category", "flag", "detail"])
+
+
+def load_peer_support_trials(path: Path | str | None = None) -> pd.DataFrame:
+    """The 28 peer-support RCTs of Smit et al. 2022 (Metapsy), one row per study x outcome, flaws flagged.
+
+    Columns: ``study, year, format`` (group / individual / mixed),
+    ``delivery, control, outcome_category`` (clinical / personal /
+    functional recovery), ``instrument, scale, higher_is_better`` (from
+    ``instruments.csv``), ``time_weeks`` (as published: see the
+    ``time_not_weeks`` flag), ``mean_1, sd_1, n_1, mean_2, sd_2, n_2``
+    (arm 1 = peer support), ``g_source, g_se_source`` (the file's ``.g``,
+    positive favours peer support), ``precalc_g, precalc_g_se``, event
+    columns, ``rob_d1`` .. ``rob_d5, overall_rob`` (RoB 2), then the kit's own:
+    ``yi, vi`` (Hedges g and its variance as metafor's ``escalc("SMD")``
+    from the means, sign-flipped where lower is better; the source's ``.g``
+    and ``.g_se²`` where there are no means, named in ``yi_from``),
+    ``flags`` ("" when clean, else flag names from
+    :data:`PEER_SUPPORT_FLAGS` joined by "; "), ``effect_flagged`` (a flag
+    of :data:`PEER_SUPPORT_EFFECT_FLAGS`: the row's yi cannot be trusted as
+    it stands) and ``repairs`` (text changed
+    on load: double-encoded UTF-8 in names, with the published text kept in
+    ``study_source`` / ``instrument_source``).
+
+    Every number equals the published file's; nothing is dropped or
+    corrected. :func:`audit_peer_support` gives the detail behind each flag.
+    """
+    from .effect_sizes import smd
+
+    raw = load_peer_support_raw(path)
+    raw = raw.rename(columns={"Unnamed: 0": ""})
+    df = raw.rename(columns=_TIDY)
+    repairs = [[] for _ in range(len(df))]
+    for col in ("study", "instrument", "source_id"):
+        fixed = df[col].map(_repair_double_encoding)
+        for i in np.flatnonzero(fixed != df[col]):
+            repairs[i].append(f"{col}: double-encoded UTF-8 repaired ({df[col].iloc[i]!r} -> {fixed.iloc[i]!r})")
+        if col != "source_id":
+            df[col + "_source"] = df[col]
+        df[col] = fixed
+    df["repairs"] = ["; ".join(r) for r in repairs]
+    df["year"] = df["year"].astype(int)
+    df["format"] = df["format"].str.lower()
+    df["outcome_category"] = df["outcome_category"].str.lower()
+    instruments = load_peer_support_instruments().set_index("instrument")
+    unknown = sorted(set(df.instrument) - set(instruments.index))
+    if unknown:
+        raise ValueError(f"instruments.csv has no direction for {unknown}")
+    df["scale"] = df.instrument.map(instruments.scale)
+    df["higher_is_better"] = df.instrument.map(instruments.higher_is_better) == "yes"
+    has_means = df[["mean_1", "sd_1", "n_1", "mean_2", "sd_2", "n_2"]].notna().all(axis=1)
+    df["yi"], df["vi"] = df.g_source, df.g_se_source**2
+    df["yi_from"] = np.where(has_means, "kit: Hedges g from the means (escalc SMD)", "source: .g (no means)")
+    m = df[has_means]
+    g = smd(m.mean_1, m.sd_1, m.n_1, m.mean_2, m.sd_2, m.n_2, labels=m.study.tolist(), conventions="metafor")
+    sign = np.where(m.higher_is_better, 1.0, -1.0)
+    df.loc[has_means, "yi"] = g["yi"].to_numpy() * sign
+    df.loc[has_means, "vi"] = g["vi"].to_numpy()
+    audit = audit_peer_support(df, trials=load_trials())
+    df["flags"] = [("; ".join(dict.fromkeys(audit.flag[audit.row == i]))) for i in df.index]
+    df["effect_flagged"] = [any(f in PEER_SUPPORT_EFFECT_FLAGS for f in flags.split("; ")) for flags in df["flags"]]
+    first = ["study", "year", "format", "delivery", "control", "outcome_category", "instrument", "scale",
+             "higher_is_better", "time_weeks", "mean_1", "sd_1", "n_1", "mean_2", "sd_2", "n_2", "g_source",
+             "g_se_source", "yi", "vi", "yi_from", "overall_rob", "flags", "effect_flagged", "repairs"]
+    return df[first + [c for c in df.columns if c not in first]]

@@ -66,7 +66,7 @@ def _check_groups(labels, m1, sd1, n1, m2, sd2, n2):
     return names, a
 
 
-def mean_difference(m1, sd1, n1, m2, sd2, n2, labels: Sequence[object] | None = None) -> pd.DataFrame:
+def mean_difference(m1, sd1, n1, m2, sd2, n2, *, labels: Sequence[object] | None = None) -> pd.DataFrame:
     """Raw mean difference, group 1 minus group 2.
 
     .. math:: y_i = \\bar x_{1i} - \\bar x_{2i}, \\qquad
@@ -111,7 +111,7 @@ def hedges_correction(df, correction: str = "exact") -> np.ndarray:
     raise ValueError(f"correction must be one of {SMD_CORRECTIONS}, got {correction!r}")
 
 
-def smd(m1, sd1, n1, m2, sd2, n2, correction: str | None = None, labels: Sequence[object] | None = None, *,
+def smd(m1, sd1, n1, m2, sd2, n2, *, correction: str | None = None, labels: Sequence[object] | None = None,
         variance: str | None = None, conventions: str | Convention = "metafor") -> pd.DataFrame:
     """Standardised mean difference (Hedges' g or Cohen's d), group 1 minus group 2.
 
@@ -146,8 +146,8 @@ def smd(m1, sd1, n1, m2, sd2, n2, correction: str | None = None, labels: Sequenc
     conv = get_convention(conventions)
     if variance is None:
         # RevMan's J comes with RevMan's variance unless a variance is asked for
-        variance = "revman" if correction == "revman" else conv.smd_variance
-    correction = conv.smd_correction if correction is None else correction
+        variance = "revman" if correction == "revman" else conv.variance
+    correction = conv.correction if correction is None else correction
     if variance not in SMD_VARIANCES:
         raise ValueError(f"variance must be one of {SMD_VARIANCES}, got {variance!r}")
     names, a = _check_groups(labels, m1, sd1, n1, m2, sd2, n2)
@@ -167,7 +167,9 @@ def smd(m1, sd1, n1, m2, sd2, n2, correction: str | None = None, labels: Sequenc
 
 def _two_by_two(events1, n1, events2, n2, labels, add, conventions):
     conv = get_convention(conventions)
-    add = conv.zero_cell_add if add is None else add
+    add = conv.add if add is None else add
+    if not (np.isscalar(add) and np.isfinite(add) and add >= 0):
+        raise ValueError(f"add (the continuity correction) must be a number >= 0, got {add!r}")
     names, a = as_arrays(labels, events1=events1, n1=n1, events2=events2, n2=n2)
     for g in ("1", "2"):
         e, n = a["events" + g], a["n" + g]
@@ -191,7 +193,7 @@ def _two_by_two(events1, n1, events2, n2, labels, add, conventions):
     return names, a1 + inc, b1 + inc, c1 + inc, d1 + inc
 
 
-def log_risk_ratio(events1, n1, events2, n2, add: float | None = None, labels: Sequence[object] | None = None, *,
+def log_risk_ratio(events1, n1, events2, n2, *, add: float | None = None, labels: Sequence[object] | None = None,
                    conventions: str | Convention = "metafor") -> pd.DataFrame:
     """Log risk ratio, group 1 over group 2.
 
@@ -216,7 +218,7 @@ def log_risk_ratio(events1, n1, events2, n2, add: float | None = None, labels: S
     return _frame(yi, vi, names)
 
 
-def log_odds_ratio(events1, n1, events2, n2, add: float | None = None, labels: Sequence[object] | None = None, *,
+def log_odds_ratio(events1, n1, events2, n2, *, add: float | None = None, labels: Sequence[object] | None = None,
                    conventions: str | Convention = "metafor") -> pd.DataFrame:
     """Log odds ratio, group 1 over group 2 (Woolf's variance).
 
@@ -234,7 +236,7 @@ def log_odds_ratio(events1, n1, events2, n2, add: float | None = None, labels: S
     return _frame(np.log(a * d / (b * c)), 1 / a + 1 / b + 1 / c + 1 / d, names)
 
 
-def risk_difference(events1, n1, events2, n2, add: float | None = None, labels: Sequence[object] | None = None, *,
+def risk_difference(events1, n1, events2, n2, *, add: float | None = None, labels: Sequence[object] | None = None,
                     conventions: str | Convention = "metafor") -> pd.DataFrame:
     """Risk difference, group 1 minus group 2.
 
@@ -254,7 +256,7 @@ def risk_difference(events1, n1, events2, n2, add: float | None = None, labels: 
     return _frame(p1 - p2, p1 * (1 - p1) / (a + b) + p2 * (1 - p2) / (c + d), names)
 
 
-def from_ci(estimate, ci_low, ci_high, level: float = 0.95, log_scale: bool = False,
+def from_ci(estimate, ci_low, ci_high, *, level: float = 0.95, log_scale: bool = False,
             labels: Sequence[object] | None = None) -> pd.DataFrame:
     """Effect size and variance from a reported estimate and confidence interval.
 
@@ -299,7 +301,7 @@ def sd_from_se(se, n):
     return _like_input(a["se"] * np.sqrt(a["n"]), se, n)
 
 
-def sd_from_ci(ci_low, ci_high, n, level: float = 0.95, small_sample: bool = True):
+def sd_from_ci(ci_low, ci_high, n, *, level: float = 0.95, small_sample: bool = True):
     """SD of a group mean from the CI of that mean.
 
     .. math:: SD = \\sqrt n \\, \\frac{\\text{upper} - \\text{lower}}{2\\,t_{1-\\alpha/2,\\,n-1}}
@@ -313,6 +315,7 @@ def sd_from_ci(ci_low, ci_high, n, level: float = 0.95, small_sample: bool = Tru
     >>> round(float(sd_from_ci(10.0, 14.0, 25)), 4)
     4.8452
     """
+    _check_level(level)
     names, a = as_arrays(None, ci_low=ci_low, ci_high=ci_high, n=n)
     require(a["ci_low"] < a["ci_high"], names, "ci_low", "below ci_high", a["ci_low"])
     require(a["n"] >= 2, names, "n", ">= 2", a["n"])
@@ -343,12 +346,28 @@ def se_from_p(difference, p, n1, n2):
     """
     names, a = as_arrays(None, difference=difference, p=p, n1=n1, n2=n2)
     require((a["p"] > 0) & (a["p"] < 1), names, "p", "strictly between 0 and 1", a["p"])
+    _check_two_groups(names, a)
     t = t_isf(a["p"] / 2, a["n1"] + a["n2"] - 2)
     return _like_input(np.abs(a["difference"]) / t, difference, p, n1, n2)
 
 
+def _check_level(level) -> None:
+    if not (np.isscalar(level) and 0 < level < 1):
+        raise ValueError(f"level must be a confidence level between 0 and 1 (e.g. 0.95, not 95), got {level!r}")
+
+
+def _check_two_groups(names, a) -> None:
+    for g in ("n1", "n2"):
+        require(a[g] >= 1, names, g, ">= 1 (a group size)", a[g])
+        require_whole(a[g], names, g)
+    require(a["n1"] + a["n2"] >= 3, names, "n1 + n2", ">= 3 (a two-sample t test has n1 + n2 - 2 df)",
+            a["n1"] + a["n2"])
+
+
 def _sd_from_se_of_difference(se, n1, n2):
-    return se / np.sqrt(1 / np.asarray(n1, float) + 1 / np.asarray(n2, float))
+    names, a = as_arrays(None, se=se, n1=n1, n2=n2)
+    _check_two_groups(names, a)
+    return _like_input(a["se"] / np.sqrt(1 / a["n1"] + 1 / a["n2"]), se, n1, n2)
 
 
 def sd_from_t(difference, t, n1, n2):

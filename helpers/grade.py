@@ -37,7 +37,8 @@ import numpy as np
 import pandas as pd
 
 from .bias import egger_test
-from .pooling import MetaAnalysis, _inputs
+from .pooling import MetaAnalysis, meta_analysis
+from ._validate import study_inputs
 from ._distributions import norm_isf
 from ._format import short_number
 
@@ -668,7 +669,7 @@ def suggest_publication_bias(yi, vi, alpha: float = 0.05) -> Suggestion:
     """
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must be between 0 and 1, got {alpha!r}")
-    _, y, v = _inputs(yi, vi, None)
+    _, y, v = study_inputs(yi, vi)
     k = y.size
     rule = "k < 10 -> not assessable; k >= 10 -> Egger's test, p < alpha -> serious, else not serious"
     if k < 10:
@@ -677,8 +678,8 @@ def suggest_publication_bias(yi, vi, alpha: float = 0.05) -> Suggestion:
                           "Judge from how the evidence was found instead: many small, commercially funded studies "
                           "are a warning sign (GRADE 5).",
                           rule, _sources("PB-01", "PB-02"))
-    eg = egger_test(y, v)
-    text = f"Egger's test with k = {k}: intercept {eg.intercept:.2f}, t({eg.df}) = {eg.t:.2f}, p = {eg.pvalue:.3f}. "
+    eg = egger_test(meta_analysis(y, v))
+    text = f"Egger's test with k = {k}: intercept {eg.intercept:.2f}, t({eg.df:.0f}) = {eg.statistic:.2f}, p = {eg.pvalue:.3f}. "
     if eg.pvalue < alpha:
         level = "serious"
         text += ("The funnel plot is asymmetric: smaller studies report different effects. This may be publication "

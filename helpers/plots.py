@@ -38,7 +38,8 @@ from matplotlib.textpath import text_to_path
 from matplotlib.ticker import MaxNLocator, NullLocator
 
 from .bias import TrimAndFill
-from .pooling import BinaryMetaAnalysis, MetaAnalysis, SubgroupAnalysis, _inputs, meta_analysis, subgroup_analysis
+from .pooling import BinaryMetaAnalysis, MetaAnalysis, SubgroupAnalysis, meta_analysis, subgroup_analysis
+from ._validate import study_inputs
 from ._distributions import norm_isf, z_for_level
 
 __all__ = [
@@ -646,7 +647,7 @@ def tau2_sensitivity_plot(yi, vi, tau2_grid: Sequence[float] | None = None, *, l
     >>> fig.tau2_sensitivity.estimate.round(3).tolist()
     [0.371, 0.434, 0.441]
     """
-    _, y, v = _inputs(yi, vi, None)
+    _, y, v = study_inputs(yi, vi)
     if y.size < 2:
         raise ValueError("a tau² sensitivity plot needs at least two studies: with one, tau² does not change the estimate")
     if not 0 < level < 1:

@@ -11,7 +11,7 @@ One function per idea, named as in R's metafor:
   subgroup differences, as RevMan computes it.
 
 Every statistic is checked against metafor 3.8-1 to a relative error of
-1e-6 in ``tests/test_pooling_metafor.py``. The one documented difference: the
+1e-10 in ``tests/test_pooling_metafor.py``. The one documented difference: the
 upper Q-profile limit for tau², where metafor stops its search at
 ``max(100, 10 * tau2)`` and reports that cap; the kit reports the root.
 
@@ -30,9 +30,9 @@ import numpy as np
 import pandas as pd
 
 from . import _estimators as est
-from ._estimators import CI_METHODS, I2_CI_METHODS, I2_METHODS, METHODS, PI_METHODS, i2_test_based_ci
+from ._estimators import CI_METHODS, I2_CI_METHODS, I2_METHODS, METHODS, PI_METHODS, canonical_method, i2_test_based_ci
 from ._binary import BinaryMetaAnalysis, mantel_haenszel, peto
-from ._validate import as_arrays, require
+from ._validate import batch_inputs, study_inputs
 from .conventions import Convention, get_convention
 from ._distributions import z_for_level
 
@@ -53,14 +53,6 @@ _CI_NAMES = {"z": "Wald (normal)", "hksj": "Hartung-Knapp-Sidik-Jonkman, t(k-1)"
              "hksj-adhoc": "HKSJ with ad hoc variance correction, t(k-1)"}
 _PI_NAMES = {"z": "normal, sqrt(se² + tau²)", "hksj": "t(k-1), sqrt(se² + tau²) with the SE of the CI method",
              "hts": "Higgins-Thompson-Spiegelhalter t(k-2), sqrt(se² + tau²)", "none": "not computed"}
-
-
-def _inputs(yi, vi, labels):
-    if labels is None and isinstance(yi, pd.Series) and not isinstance(yi.index, pd.RangeIndex):
-        labels = list(yi.index)
-    names, a = as_arrays(labels, yi=yi, vi=vi)
-    require(a["vi"] > 0, names, "vi", "> 0 (a sampling variance)", a["vi"])
-    return names, a["yi"], a["vi"]
 
 
 @dataclass(frozen=True, repr=False)
@@ -137,6 +129,22 @@ class MetaAnalysis:
         return (r["i2_ci_low"], r["i2_ci_high"])
 
     @property
+    def tau2_ci_low(self) -> float | None:
+        return None if self.tau2_ci is None else self.tau2_ci[0]
+
+    @property
+    def tau2_ci_high(self) -> float | None:
+        return None if self.tau2_ci is None else self.tau2_ci[1]
+
+    @property
+    def i2_ci_low(self) -> float | None:
+        return None if self.i2_ci is None else self.i2_ci[0]
+
+    @property
+    def i2_ci_high(self) -> float | None:
+        return None if self.i2_ci is None else self.i2_ci[1]
+
+    @property
     def q_df(self) -> int:
         return max(self.k - 1, 0)
 
@@ -155,20 +163,13 @@ class MetaAnalysis:
         )
 
     def summary(self) -> pd.DataFrame:
-        """All statistics in one two-column table (statistic, value), for display or export."""
-        stat = "t" if self.ci_method != "z" else "z"
-        rows = [
-            ("k", self.k), ("estimate", self.estimate), ("se", self.se), (stat, self.statistic),
-            ("p", self.pvalue), ("ci_low", self.ci_low), ("ci_high", self.ci_high),
-            ("pi_low", self.pi_low), ("pi_high", self.pi_high), ("tau2", self.tau2), ("tau", self.tau),
-            ("tau2_ci_low", None if self.tau2_ci is None else self.tau2_ci[0]),
-            ("tau2_ci_high", None if self.tau2_ci is None else self.tau2_ci[1]),
-            ("I2 (%)", self.i2),
-            ("I2_ci_low", None if self.i2_ci is None else self.i2_ci[0]),
-            ("I2_ci_high", None if self.i2_ci is None else self.i2_ci[1]),
-            ("H2", self.h2), ("Q", self.q), ("Q df", self.q_df), ("Q p", self.q_pvalue),
-        ]
-        table = pd.DataFrame(rows, columns=["statistic", "value"]).set_index("statistic")
+        """All statistics in one two-column table (statistic, value); each row is named after its attribute,
+        so ``res.summary().loc["pvalue", "value"] == res.pvalue``."""
+        names = ("k", "estimate", "se", "statistic", "pvalue", "ci_low", "ci_high", "pi_low", "pi_high", "tau2",
+                 "tau", "tau2_ci_low", "tau2_ci_high", "i2", "i2_ci_low", "i2_ci_high", "h2", "q", "q_df",
+                 "q_pvalue")
+        table = pd.DataFrame([(name, getattr(self, name)) for name in names],
+                             columns=["statistic", "value"]).set_index("statistic")
         table.attrs["model"] = self.describe()
         return table
 
@@ -224,20 +225,20 @@ class _Options:
 def _options(conventions, method, ci_method, pi_method, i2_method, i2_ci_method, level) -> _Options:
     """Resolve each choice: an explicit argument wins, otherwise the convention's default."""
     conv: Convention = get_convention(conventions)
-    method = conv.method if method is None else method
+    method = canonical_method(conv.method if method is None else method)
     ci_method = conv.ci_method if ci_method is None else ci_method
     pi_method = conv.pi_method if pi_method is None else pi_method
     if pi_method == "auto":
         pi_method = "z" if ci_method == "z" else "hksj"
-    i2_method = conv.i2 if i2_method is None else i2_method
-    i2_ci_method = conv.i2_ci if i2_ci_method is None else i2_ci_method
+    i2_method = conv.i2_method if i2_method is None else i2_method
+    i2_ci_method = conv.i2_ci_method if i2_ci_method is None else i2_ci_method
     for value, allowed, name in [(method, METHODS, "method"), (ci_method, CI_METHODS, "ci_method"),
                                  (pi_method, PI_METHODS + ("none",), "pi_method"), (i2_method, I2_METHODS, "i2_method"),
                                  (i2_ci_method, I2_CI_METHODS, "i2_ci_method")]:
         if value not in allowed:
             raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
-    if not 0 < level < 1:
-        raise ValueError(f"level must be between 0 and 1 (e.g. 0.95), got {level}")
+    if not (np.isscalar(level) and 0 < level < 1):
+        raise ValueError(f"level must be a confidence level between 0 and 1 (e.g. 0.95, not 95), got {level!r}")
     return _Options(method, ci_method, pi_method, i2_method, i2_ci_method, level, conv.name)
 
 
@@ -247,8 +248,8 @@ def _fit_stack(stack, o: _Options, tau2_fixed=None, with_intervals: bool = True)
                    with_intervals)
 
 
-def meta_analysis(yi, vi, method: str | None = None, ci_method: str | None = None, level: float = 0.95,
-                  pi_method: str | None = None, labels: Sequence[object] | None = None, *,
+def meta_analysis(yi, vi=None, *, method: str | None = None, ci_method: str | None = None, level: float = 0.95,
+                  pi_method: str | None = None, labels: Sequence[object] | None = None,
                   conventions: str | Convention = "metafor", i2_method: str | None = None,
                   i2_ci_method: str | None = None, tau2: float | None = None) -> MetaAnalysis:
     """Inverse-variance meta-analysis of effect sizes ``yi`` with sampling variances ``vi``.
@@ -257,8 +258,12 @@ def meta_analysis(yi, vi, method: str | None = None, ci_method: str | None = Non
               w_i = \\frac{1}{v_i + \\hat\\tau^2}, \\quad
               SE(\\hat\\mu) = \\Big(\\sum_i w_i\\Big)^{-1/2}
 
+    ``yi`` and ``vi`` may be given as one effect-size DataFrame with columns
+    ``yi`` and ``vi`` (what every function of :mod:`helpers.effect_sizes`
+    returns), as metafor's ``rma()`` takes an ``escalc`` object.
+
     ``method`` is the tau² estimator, as in metafor: ``"FE"`` (common effect,
-    tau² = 0), ``"DL"``, ``"REML"`` (default, as metafor), ``"ML"``, ``"PM"``,
+    tau² = 0; metafor's current name ``"EE"`` is accepted too), ``"DL"``, ``"REML"`` (default, as metafor), ``"ML"``, ``"PM"``,
     ``"HS"``, ``"SJ"``, ``"HE"``, ``"EB"``.
 
     ``ci_method``: ``"z"`` (Wald, normal quantiles) or ``"hksj"``
@@ -291,7 +296,12 @@ def meta_analysis(yi, vi, method: str | None = None, ci_method: str | None = Non
     estimating it (metafor's ``rma(tau2=)``), e.g. for a sensitivity analysis.
 
     ``labels`` name the studies in error messages, tables and plots (a pandas
-    Series' index is used when ``yi`` is one).
+    index is used when ``yi`` is a Series or frame with one; Series are
+    paired by label).
+
+    ML and REML report the global maximum of the (restricted) likelihood:
+    every local maximum, and tau² = 0, are compared, and ``notes`` says when
+    there was more than one.
 
     >>> res = meta_analysis([-0.89, -1.59, -1.35, -1.44, -0.22], [0.33, 0.19, 0.42, 0.02, 0.05], method="DL")
     >>> round(res.estimate, 4), round(res.tau2, 4), round(res.i2, 1)
@@ -299,7 +309,7 @@ def meta_analysis(yi, vi, method: str | None = None, ci_method: str | None = Non
     """
     o = _options(conventions, method, ci_method, pi_method, i2_method, i2_ci_method, level)
     method, ci_method, pi_method = o.method, o.ci_method, o.pi_method
-    names, y, v = _inputs(yi, vi, labels)
+    names, y, v = study_inputs(yi, vi, labels)
     k = y.size
     if k == 1 and ci_method != "z":
         raise ValueError("HKSJ needs at least two studies (its t distribution has k - 1 df); use ci_method='z' for k = 1")
@@ -319,6 +329,10 @@ def meta_analysis(yi, vi, method: str | None = None, ci_method: str | None = Non
     if not r["converged"]:
         notes.append(f"the {method} iterations did not converge; treat tau² with caution "
                      "or use a non-iterative estimator (DL, HE, SJ).")
+    if r["maxima"] > 1:
+        notes.append(f"the {'restricted ' if method == 'REML' else ''}likelihood has {int(r['maxima'])} local maxima "
+                     f"in tau² (counting tau² = 0); the kit reports the highest, tau² = {float(r['tau2']):.4g}. "
+                     "A search from one starting value (e.g. metafor's Fisher scoring) may stop at another.")
     if ci_method != "z" and r["s2w"] == 0:
         notes.append("all effect sizes are identical, so the HKSJ standard error is 0 (as in metafor); "
                      "the CI collapses to the estimate. Use ci_method='z' or 'hksj-adhoc'.")
@@ -389,8 +403,8 @@ class BatchMetaAnalysis:
                 f"median tau² {np.median(self.tau2):.4g}; {int((~self.converged).sum())} not converged>")
 
 
-def meta_analysis_batch(yi, vi, method: str | None = None, ci_method: str | None = None, level: float = 0.95,
-                        pi_method: str | None = None, *, conventions: str | Convention = "metafor",
+def meta_analysis_batch(yi, vi, *, method: str | None = None, ci_method: str | None = None, level: float = 0.95,
+                        pi_method: str | None = None, conventions: str | Convention = "metafor",
                         i2_method: str | None = None, i2_ci_method: str | None = None,
                         intervals: bool = True) -> BatchMetaAnalysis:
     """Fit n meta-analyses at once from ``(n, k)`` arrays; NaN pads a meta-analysis with fewer studies.
@@ -414,23 +428,10 @@ def meta_analysis_batch(yi, vi, method: str | None = None, ci_method: str | None
     """
     o = _options(conventions, method, ci_method, pi_method, i2_method, i2_ci_method, level)
     method, ci_method, pi_method = o.method, o.ci_method, o.pi_method
-    y = np.atleast_2d(np.asarray(yi, dtype=float))
-    v = np.atleast_2d(np.asarray(vi, dtype=float))
-    if y.shape != v.shape or y.ndim != 2:
-        raise ValueError(f"yi and vi must be (n_meta, k) arrays of the same shape, got {y.shape} and {v.shape}")
-    mask = ~np.isnan(y)
-    if (mask != ~np.isnan(v)).any():
-        i, j = np.argwhere(mask != ~np.isnan(v))[0]
-        raise ValueError(f"meta-analysis {i}, study {j}: yi and vi must be missing together")
-    if not np.isfinite(v[mask]).all() or (v[mask] <= 0).any():
-        i, j = np.argwhere(mask & ~(v > 0))[0]
-        raise ValueError(f"meta-analysis {i}, study {j}: vi must be > 0 (got {v[i, j]})")
-    if (mask.sum(axis=1) < 1).any():
-        raise ValueError(f"meta-analysis {int(np.flatnonzero(mask.sum(axis=1) < 1)[0])} has no studies")
+    y, v, mask = batch_inputs(yi, vi)
     if ci_method != "z" and (mask.sum(axis=1) < 2).any():
         raise ValueError("HKSJ needs at least two studies in every meta-analysis")
-    stack = est.Stack(np.where(mask, y, 0.0), np.where(mask, v, 1.0), mask)
-    r = _fit_stack(stack, o, with_intervals=intervals)
+    r = _fit_stack(est.Stack(y, v, mask), o, with_intervals=intervals)
     k = r["k"]
     for key in ("tau2_ci_low", "tau2_ci_high", "i2_ci_low", "i2_ci_high"):
         if r[key] is None:
@@ -442,30 +443,39 @@ def meta_analysis_batch(yi, vi, method: str | None = None, ci_method: str | None
     return BatchMetaAnalysis(method=method, ci_method=ci_method, pi_method=pi_method, level=level, **fields)
 
 
-def leave_one_out(yi, vi, method: str | None = None, ci_method: str | None = None, level: float = 0.95,
-                  labels: Sequence[object] | None = None, *, conventions: str | Convention = "metafor") -> pd.DataFrame:
-    """Refit the meta-analysis k times, each time without one study (metafor's ``leave1out()``).
+def _refit_options(fit: MetaAnalysis) -> _Options:
+    return _Options(fit.method, fit.ci_method, fit.pi_method, fit.i2_method, fit.i2_ci_method, fit.level,
+                    fit.conventions)
 
-    Returns one row per omitted study: estimate, se, CI, p, tau², I², Q. A
-    study whose omission moves the estimate far, or collapses tau², is
-    influential (Viechtbauer & Cheung 2010). All k fits run as one batch.
 
-    >>> loo = leave_one_out([0.1, 0.3, 0.5, 0.9], [0.01, 0.02, 0.03, 0.02], method="DL")
+def leave_one_out(fit: MetaAnalysis) -> pd.DataFrame:
+    """Refit a meta-analysis k times, each time without one study (metafor's ``leave1out()``).
+
+    Takes the fit and inherits its settings (estimator, CI method, level, a
+    fixed tau²), as metafor's model-based tools do. Returns one row per
+    omitted study: estimate, se, CI, p, tau², I², Q. A study whose omission
+    moves the estimate far, or collapses tau², is influential (Viechtbauer &
+    Cheung 2010). All k fits run as one batch.
+
+    >>> loo = leave_one_out(meta_analysis([0.1, 0.3, 0.5, 0.9], [0.01, 0.02, 0.03, 0.02], method="DL"))
     >>> loo["estimate"].round(3).tolist()
     [0.569, 0.493, 0.427, 0.267]
     """
-    names, y, v = _inputs(yi, vi, labels)
-    k = y.size
-    if k < 2:
-        raise ValueError("leave-one-out needs at least two studies")
+    if not isinstance(fit, MetaAnalysis):
+        raise ValueError(f"leave_one_out takes a MetaAnalysis (from meta_analysis), got {type(fit).__name__}")
+    k = fit.k
+    if k < 2 or (k < 3 and fit.ci_method != "z"):
+        raise ValueError(f"leave-one-out needs at least {2 if fit.ci_method == 'z' else 3} studies here")
     keep = ~np.eye(k, dtype=bool)
-    ys = y[None, :].repeat(k, 0)[keep].reshape(k, k - 1)
-    vs = v[None, :].repeat(k, 0)[keep].reshape(k, k - 1)
-    b = meta_analysis_batch(ys, vs, method=method, ci_method=ci_method, level=level, conventions=conventions)
+    ys = fit.yi[None, :].repeat(k, 0)[keep].reshape(k, k - 1)
+    vs = fit.vi[None, :].repeat(k, 0)[keep].reshape(k, k - 1)
+    o = _refit_options(fit)
+    r = _fit_stack(est.Stack(ys, vs, np.ones((k, k - 1), bool)), o,
+                   np.full(k, fit.tau2) if fit.tau2_fixed else None, with_intervals=False)
     return pd.DataFrame(
-        {"estimate": b.estimate, "se": b.se, "ci_low": b.ci_low, "ci_high": b.ci_high, "pvalue": b.pvalue,
-         "tau2": b.tau2, "i2": b.i2, "q": b.q},
-        index=pd.Index(names, name="omitted"),
+        {"estimate": r["estimate"], "se": r["se"], "ci_low": r["ci_low"], "ci_high": r["ci_high"],
+         "pvalue": r["pvalue"], "tau2": r["tau2"], "i2": r["i2"], "q": r["q"]},
+        index=pd.Index(fit.labels, name="omitted"),
     )
 
 
@@ -484,6 +494,7 @@ class SubgroupAnalysis:
     df: int
     pvalue: float
     i2_between: float
+    common_tau2: bool = False
 
     def summary(self) -> pd.DataFrame:
         """One row per subgroup (k, estimate, CI, tau², I²) and one for all studies."""
@@ -501,41 +512,51 @@ class SubgroupAnalysis:
                 f"Chi² = {self.q_between:.2f}, df = {self.df} (p {_p_text(self.pvalue)}), I² = {self.i2_between:.1f}%")
 
 
-def subgroup_analysis(yi, vi, groups, method: str | None = None, ci_method: str | None = None, level: float = 0.95,
-                      labels: Sequence[object] | None = None, *, conventions: str | Convention = "metafor",
-                      tau2: str | None = None, between_se: str | None = None) -> SubgroupAnalysis:
+def subgroup_analysis(yi, vi=None, groups=None, *, method: str | None = None, ci_method: str | None = None,
+                      level: float = 0.95, labels: Sequence[object] | None = None,
+                      conventions: str | Convention = "metafor", common_tau2: bool | None = None,
+                      tau2: float | None = None, between_se: str | None = None) -> SubgroupAnalysis:
     """Meta-analysis within each subgroup, and the test for subgroup differences.
 
-    ``tau2="separate"`` (default; RevMan and meta, Cochrane Handbook
-    10.11.3.1) gives each subgroup its own tau²; ``tau2="common"`` uses one
+    ``common_tau2=False`` (default; RevMan and meta, Cochrane Handbook
+    10.11.3.1) gives each subgroup its own tau²; ``common_tau2=True`` uses one
     tau², the residual heterogeneity of a meta-regression on the subgroup
-    indicators (meta's ``tau.common=TRUE``; metafor's ``rma(mods = ~ factor(g))``),
-    which borrows strength when subgroups have few studies. The test treats
-    the G subgroup estimates as a common-effect meta-analysis of their own:
+    factor with the requested estimator (metafor's
+    ``rma(mods = ~ factor(g), method = m)``; meta's ``tau.common=TRUE``),
+    which borrows strength when subgroups have few studies; with ``"FE"`` it
+    is 0. ``tau2`` (a number) fixes tau² in every subgroup instead. The test
+    treats the G subgroup estimates as a common-effect meta-analysis of their own:
 
     .. math:: Q_B = \\sum_g \\frac{(\\hat\\mu_g - \\bar\\mu)^2}{SE_g^2}, \\quad
               \\bar\\mu = \\frac{\\sum_g \\hat\\mu_g / SE_g^2}{\\sum_g 1/SE_g^2}, \\quad
               Q_B \\sim \\chi^2_{G-1}, \\quad I^2_B = \\max(0, (Q_B - (G-1))/Q_B)
 
     (Borenstein et al. 2009, ch. 19; Borenstein & Higgins 2013, Prev Sci
-    14:134). ``between_se`` says which SE_g enters: ``"wald"`` (RevMan) or
+    14:134); with a common tau² and Wald SEs it equals metafor's QM.
+    ``between_se`` says which SE_g enters: ``"wald"`` (RevMan) or
     ``"ci_method"`` (the SE of each subgroup's own CI method, as meta does
     under HKSJ). Few studies per subgroup make the test weak: a
     non-significant Q_B is not evidence that subgroups agree.
+    ``yi`` may be an effect-size frame (then ``groups=`` by name).
 
     >>> sg = subgroup_analysis([0.1, 0.2, 0.6, 0.7], [0.01] * 4, ["a", "a", "b", "b"], method="FE")
     >>> round(sg.q_between, 2), sg.df
     (25.0, 1)
     """
     conv = get_convention(conventions)
-    tau2 = conv.subgroup_tau2 if tau2 is None else tau2
-    between_se = conv.subgroup_se if between_se is None else between_se
-    if tau2 not in ("separate", "common"):
-        raise ValueError(f"tau2 must be 'separate' or 'common', got {tau2!r}")
+    common_tau2 = conv.common_tau2 if common_tau2 is None else common_tau2
+    between_se = conv.between_se if between_se is None else between_se
+    if not isinstance(common_tau2, (bool, np.bool_)):
+        raise ValueError(f"common_tau2 must be True or False, got {common_tau2!r}")
     if between_se not in ("wald", "ci_method"):
         raise ValueError(f"between_se must be 'wald' or 'ci_method', got {between_se!r}")
-    names, y, v = _inputs(yi, vi, labels)
-    groups = np.asarray(groups, dtype=object)
+    if common_tau2 and tau2 is not None:
+        raise ValueError("give either common_tau2=True (tau² estimated across subgroups) or a fixed tau2, not both")
+    names, y, v = study_inputs(yi, vi, labels)
+    if groups is None:
+        raise ValueError("groups (one subgroup name per study) is missing")
+    groups = np.asarray(groups.reindex(yi.index) if isinstance(groups, pd.Series) and isinstance(yi, (pd.Series, pd.DataFrame))
+                        and set(groups.index) == set(yi.index) else groups, dtype=object)
     if groups.shape != y.shape:
         raise ValueError(f"groups has {groups.size} entries but there are {y.size} studies")
     missing = np.flatnonzero(pd.isna(groups))
@@ -545,12 +566,14 @@ def subgroup_analysis(yi, vi, groups, method: str | None = None, ci_method: str 
     if len(levels) < 2:
         raise ValueError("subgroup analysis needs at least two subgroups")
     options = dict(method=method, ci_method=ci_method, level=level, conventions=conv)
-    common = None
-    if tau2 == "common":
-        from .regression import residual_tau2
-
+    resolved = _options(conv, method, None, None, None, None, level).method
+    common = tau2
+    if common_tau2 and resolved != "FE":
+        if y.size < len(levels) + 1:
+            raise ValueError(f"a common tau² across {len(levels)} subgroups needs at least {len(levels) + 1} studies")
         indicators = (groups[:, None] == np.array(levels, dtype=object)[None, 1:]).astype(float)
-        common = residual_tau2(y, v, indicators, _options(conv, method, None, None, None, None, level).method)
+        stack = est.Stack(y[None, :], v[None, :], np.ones((1, y.size), bool), indicators[None, :, :])
+        common = float(est.fit(stack, resolved, with_intervals=False)["tau2"][0])
     fits = {}
     for g in levels:
         idx = np.flatnonzero(groups == g)
@@ -560,11 +583,11 @@ def subgroup_analysis(yi, vi, groups, method: str | None = None, ci_method: str 
     between = meta_analysis([f.estimate for f in fits.values()], np.square(ses), method="FE")
     overall = meta_analysis(y, v, labels=names, **options)
     return SubgroupAnalysis(fits=fits, overall=overall, q_between=between.q, df=between.q_df,
-                            pvalue=between.q_pvalue, i2_between=between.i2)
+                            pvalue=between.q_pvalue, i2_between=between.i2, common_tau2=bool(common_tau2))
 
 
-def compare_conventions(yi, vi, conventions=("metafor", "revman5", "meta"), labels: Sequence[object] | None = None,
-                        **kwargs) -> pd.DataFrame:
+def compare_conventions(yi, vi=None, *, conventions=("metafor", "revman5", "meta"),
+                        labels: Sequence[object] | None = None, **kwargs) -> pd.DataFrame:
     """One data set analysed under each named convention, side by side (rows: statistics; columns: conventions).
 
     Extra keyword arguments (e.g. ``ci_method="hksj"``) apply to every
@@ -575,7 +598,8 @@ def compare_conventions(yi, vi, conventions=("metafor", "revman5", "meta"), labe
     >>> list(table.columns), table.loc["tau2 estimator"].tolist()
     (['metafor', 'revman5', 'meta'], ['REML', 'DL', 'REML'])
     """
-    fits = {name: meta_analysis(yi, vi, labels=labels, conventions=name, **kwargs) for name in conventions}
+    names, y, v = study_inputs(yi, vi, labels)
+    fits = {name: meta_analysis(y, v, labels=names, conventions=name, **kwargs) for name in conventions}
     fmt = lambda pair: "not reported" if pair is None or pair[0] is None else f"{pair[0]:.4f} to {pair[1]:.4f}"  # noqa: E731
     rows = {
         "tau2 estimator": [f.method for f in fits.values()],

@@ -17,6 +17,14 @@ works from the printed pooled result alone, in the spirit of statcheck
 Every check allows for rounding: each printed number stands for an interval
 (0.18 means 0.175 to 0.185), and a check fails only if no values inside the
 intervals agree. Run ``python3 kit.py replicate`` for the whole table.
+
+The second depth works from trials: the Metapsy peer-support data
+(:func:`helpers.data.load_peer_support_trials`) hold post-test means and SDs
+for 28 RCTs. :func:`pool_peer_support` pools them by outcome and format,
+:func:`study_level_table` re-pools the candidate trials of each published
+result that shares an outcome with them and says how far the result lands,
+and :func:`lyons_subset_search` searches every subset of the group trials for
+Lyons 2021's recovery result.
 """
 
 from __future__ import annotations
@@ -29,11 +37,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .data import DATA, load_published, printed_decimals
-from .pooling import i2_test_based_ci
+from .data import DATA, load_peer_support_trials, load_published, printed_decimals
+from .pooling import i2_test_based_ci, meta_analysis, subgroup_analysis
 from ._distributions import chi2_sf, norm_isf, norm_sf
 
-__all__ = ["Check", "check_result", "replication_table", "main"]
+__all__ = ["Check", "check_result", "replication_table", "main", "peer_support_effects", "pool_peer_support",
+           "format_difference", "lyons_subset_search", "STUDY_LEVEL", "study_level_table"]
 
 Z95 = norm_isf(0.025)
 RATIO_MEASURES = ("RR", "OR", "HR")
@@ -147,8 +156,8 @@ def replication_table(published: pd.DataFrame | None = None) -> pd.DataFrame:
     Verdicts: ``consistent (summary level)`` (every check the printed numbers
     allow passes), ``differs: ...`` (a check fails beyond rounding; the
     difference is given), ``not reproducible: data missing`` (the numbers
-    were not found in public text). ``study_level`` says whether per-trial
-    data were found for a re-analysis (for these reviews: no).
+    were not found in public text). ``study_level`` says whether the kit
+    re-pools candidate trials for the result (:func:`study_level_table`).
     """
     published = load_published() if published is None else published
     rows = []
@@ -163,23 +172,268 @@ def replication_table(published: pd.DataFrame | None = None) -> pd.DataFrame:
                      "timepoint": r["timepoint"],
                      "printed": printed, "se_from_ci": se, "checks_passed": sum(c.consistent is True for c in checks),
                      "checks_failed": sum(c.consistent is False for c in checks), "recomputed": recomputed,
-                     "difference": gap, "study_level": "not found", "verdict": verdict,
+                     "difference": gap, "verdict": verdict,
+                     "study_level": ("candidates re-pooled (study_level_table)"
+                                     if (r["review"], r["outcome"], r["timepoint"]) in _study_level_keys() else "not found"),
                      "source": f"{r['source_location']} ({r['read_from']})"})
     return pd.DataFrame(rows).set_index("id")
 
 
-def _regressions(table: pd.DataFrame, baseline_path: Path) -> list[str]:
-    """Results whose checks passed in the recorded baseline but do not pass now."""
+# --------------------------------------------------------------------------- depth 2: from the trials
+
+#: which rows enter: "source" = every row with the file's .g; "kit" = every row, the kit's g from the means where
+#: there are means; "trusted" = the kit's g, without rows whose effect is flagged (PEER_SUPPORT_EFFECT_FLAGS)
+ROW_SETS = ("source", "kit", "trusted")
+OUTCOMES = ("personal recovery", "clinical recovery", "functional recovery")
+
+
+def peer_support_effects(trials: pd.DataFrame | None = None, *, rows: str = "kit") -> pd.DataFrame:
+    """The rows one analysis pools, with ``yi``, ``vi`` (positive favours peer support) and a ``label``.
+
+    ``rows`` is one of :data:`ROW_SETS`. Labels name study and scale
+    ("Cook, 2012a: RAS"; the instrument where a trial has two rows in an
+    outcome), with " †" where the row's effect is flagged.
+    """
+    if rows not in ROW_SETS:
+        raise ValueError(f"rows must be one of {ROW_SETS}, got {rows!r}")
+    df = load_peer_support_trials() if trials is None else trials
+    df = df.copy()
+    if rows == "source":
+        df["yi"], df["vi"] = df.g_source, df.g_se_source**2
+    elif rows == "trusted":
+        df = df[~df.effect_flagged]
+    repeated = df["flags"].str.contains("repeated_study")
+    df["label"] = (df.study + ": " + df.scale.where(~repeated, df.instrument)
+                   + np.where(df.effect_flagged, " †", ""))
+    df["n"] = df.n_1 + df.n_2
+    return df
+
+
+def _fit_row(fit, n) -> dict:
+    return {"k": fit.k, "n": n, "estimate": fit.estimate, "se": fit.se, "ci_low": fit.ci_low,
+            "ci_high": fit.ci_high, "pvalue": fit.pvalue, "tau2": fit.tau2, "i2": fit.i2, "q": fit.q}
+
+
+def pool_peer_support(trials: pd.DataFrame | None = None, *, rows: str = "kit", method: str = "REML") -> pd.DataFrame:
+    """Random-effects pooling of the peer-support trials by outcome category and format.
+
+    One row per outcome x format ("all formats", "group", "individual"; a
+    format with fewer than 2 rows is left out), columns ``k, n`` (sum of the
+    arms' n; NaN where a row gives none), ``estimate, se, ci_low, ci_high,
+    pvalue, tau2, i2, q``: :func:`helpers.pooling.meta_analysis` with
+    ``method`` (metafor's ``rma(yi, vi, method=...)``). Hedges g, positive
+    favours peer support. Checked against metafor in tests/reference/metafor_peer_support.json.
+    """
+    df = peer_support_effects(trials, rows=rows)
+    out = []
+    for outcome in OUTCOMES:
+        block = df[df.outcome_category == outcome]
+        for fmt in ("all formats", "group", "individual"):
+            part = block if fmt == "all formats" else block[block.format == fmt]
+            if len(part) < 2:
+                continue
+            fit = meta_analysis(part.yi.to_numpy(), part.vi.to_numpy(), method=method, labels=part.label.tolist())
+            out.append({"rows": rows, "outcome": outcome, "format": fmt, **_fit_row(fit, part.n.sum(min_count=len(part)))})
+    return pd.DataFrame(out)
+
+
+def format_difference(trials: pd.DataFrame | None = None, *, rows: str = "kit", method: str = "REML") -> pd.DataFrame:
+    """One-to-one (``individual``) versus group: the test for subgroup differences, per outcome.
+
+    Separate tau² per subgroup and Wald SEs (RevMan's test; Cochrane Handbook
+    10.11.3.1; Borenstein et al. 2009 ch. 19): :math:`Q_B` on 1 df. Rows of
+    ``mixed`` format are left out (one trial).
+    """
+    df = peer_support_effects(trials, rows=rows)
+    out = []
+    for outcome in OUTCOMES:
+        part = df[(df.outcome_category == outcome) & df.format.isin(["group", "individual"])]
+        sg = subgroup_analysis(part.yi.to_numpy(), part.vi.to_numpy(), part.format.to_numpy(), method=method,
+                               labels=part.label.tolist())
+        g, i = sg.fits["group"], sg.fits["individual"]
+        out.append({"rows": rows, "outcome": outcome, "group": g.estimate, "k_group": g.k, "individual": i.estimate,
+                    "k_individual": i.k, "q_between": sg.q_between, "df": sg.df, "pvalue": sg.pvalue,
+                    "i2_between": sg.i2_between})
+    return pd.DataFrame(out)
+
+
+def _distance(est, lo, hi, printed: pd.Series, flip: float) -> float:
+    """How far (est, lo, hi) lands from a printed result beyond its rounding (0 if within it), on the kit's sign."""
+    h = _half_unit(int(printed["decimals"]))
+    target = np.array([printed["estimate"], printed["ci_low"], printed["ci_high"]]) * flip
+    if flip < 0:
+        target = target[[0, 2, 1]]
+    return float(np.max(np.maximum(np.abs(np.array([est, lo, hi]) - target) - h, 0.0)))
+
+
+def lyons_subset_search(trials: pd.DataFrame | None = None, *, size: int = 5, method: str = "DL") -> pd.DataFrame:
+    """Every subset of ``size`` group trials (personal recovery) against Lyons 2021's recovery result.
+
+    Lyons et al. 2021 printed SMD 0.18 (0.07, 0.29), k = 5, N = 1265,
+    chi² = 4.01 (read via Cooper et al. 2024, Table 3). Each subset is pooled
+    with ``method`` (DL: RevMan's random-effects model; with I² = 0 it equals
+    the common-effect model). Columns: ``studies``, ``k``, ``n``,
+    ``estimate, ci_low, ci_high, q``, ``distance`` (the largest miss of
+    estimate and CI limits beyond the printed rounding), ``n_off`` and
+    ``q_off``; sorted by distance then by N. A subset reproduces the result
+    only if all three are (about) 0.
+    """
+    from itertools import combinations
+
+    published = load_published()
+    target = published[(published.review == "lyons2021") & (published.outcome == "recovery")].iloc[0]
+    df = peer_support_effects(trials, rows="kit")
+    pool = df[(df.format == "group") & (df.outcome_category == "personal recovery")].reset_index(drop=True)
+    out = []
+    for idx in combinations(range(len(pool)), size):
+        part = pool.iloc[list(idx)]
+        fit = meta_analysis(part.yi.to_numpy(), part.vi.to_numpy(), method=method)
+        n = int(part.n.sum())
+        out.append({"studies": "; ".join(part.study), "source_rows": ",".join(map(str, part.source_row)),
+                    "k": fit.k, "n": n, "estimate": fit.estimate,
+                    "ci_low": fit.ci_low, "ci_high": fit.ci_high, "q": fit.q,
+                    "distance": _distance(fit.estimate, fit.ci_low, fit.ci_high, target, 1.0),
+                    "n_off": n - target["n"], "q_off": fit.q - target["q"]})
+    table = pd.DataFrame(out)
+    table["abs_n_off"] = table.n_off.abs()
+    return table.sort_values(["distance", "abs_n_off"]).drop(columns="abs_n_off").reset_index(drop=True)
+
+
+#: For each published result sharing an outcome with the trials: the kit's candidate rows (study, outcome
+#: category, scale) and why. The trial lists of the reviews could not be read, so every list is the kit's
+#: guess, said so in its verdict. Sign: "negative" means the review's negative SMD favours peer support.
+STUDY_LEVEL = [
+    {"review": "lyons2021", "outcome": "recovery", "timepoint": "post-intervention",
+     "candidates": [("Cook, 2012a", "RAS"), ("Cook, 2012b", "RAS"), ("Kaplan, 2011", "RAS"), ("Russinova, 2014", "PGRS")],
+     "why": "group trials measuring recovery (RAS, PGRS) at post-test; empowerment scales left out (Lyons pooled them apart)"},
+    {"review": "lyons2021", "outcome": "hope", "timepoint": "post-intervention", "candidates": [],
+     "why": "no group trial in the data measures hope (Lyons pooled an MD on a hope scale)"},
+    {"review": "lloydevans2014", "outcome": "recovery", "timepoint": "follow-up 6 months",
+     "candidates": [("Cook, 2012a", "RAS"), ("Cook, 2012b", "RAS")],
+     "why": "WRAP and BRIDGES, the recovery trials before 2014; the data hold post-test, Lloyd-Evans used 6 months"},
+    {"review": "lloydevans2014", "outcome": "hope", "timepoint": "follow-up 3-6 months", "candidates": [],
+     "why": "no trial before 2014 in the data measures hope"},
+    {"review": "lloydevans2014", "outcome": "empowerment", "timepoint": "follow-up 6 months",
+     "candidates": [("van Gestel-Timmermans, 2012", "Dutch Empowerment Scale"),
+                    ("Griffiths, 2012", "Empowerment Scale (power-powerlessness)")],
+     "why": "the empowerment measures of trials before 2014; the data hold post-test, Lloyd-Evans used 6 months"},
+    {"review": "lloydevans2014", "outcome": "self-rated recovery", "timepoint": "post-intervention (as labelled by Cooper 2024)",
+     "candidates": [("Cook, 2012a", "RAS"), ("Cook, 2012b", "RAS"), ("Kaplan, 2011", "RAS"), ("Russinova, 2014", "PGRS")],
+     "why": "recovery trials up to 2014 (k = 4, as printed); which Lloyd-Evans analysis Cooper tabulated is unverified"},
+    {"review": "lloydevans2014", "outcome": "hope", "timepoint": "post-intervention (as labelled by Cooper 2024)",
+     "candidates": [], "why": "no trial before 2014 in the data measures hope"},
+    {"review": "white2020", "outcome": "self-reported recovery (named in abstract)", "timepoint": "",
+     "candidates": [("Corrigan, 2018", "RAS"), ("Johnson, 2018", "QPR"), ("Salzer, 2016", "RAS"),
+                    ("Corrigan, 2017", "RAS"), ("Rogers, 2016", "RAS")],
+     "why": "one-to-one trials measuring recovery (RAS, QPR); White's pooled result could not be read"},
+    {"review": "white2020", "outcome": "empowerment (named in abstract)", "timepoint": "",
+     "candidates": [("Mahlke, 2017", "GSE")],
+     "why": "the one one-to-one trial with a self-efficacy/empowerment measure (GSE); White's pooled result could not be read"},
+]
+
+
+def study_level_table(trials: pd.DataFrame | None = None, *, method: str = "DL") -> pd.DataFrame:
+    """Depth 2: each published result of :data:`STUDY_LEVEL` against the kit's re-pooling of its candidate trials.
+
+    Columns: ``review, outcome, timepoint, printed`` (as the review
+    printed it), ``candidates``, ``k, n`` (re-pooled), ``repooled`` (SMD and
+    CI on the review's sign), ``distance`` (largest miss of estimate and
+    CI limits beyond the printed rounding; NaN where nothing can be compared),
+    ``estimate, ci_low, ci_high`` (the fit, positive favours peer support),
+    ``source_rows`` (the file's row numbers) and ``verdict``. Verdicts: ``reproduced (study level)``; ``differs by
+    D: trial set unverified (...)`` naming what else differs (k, N, time
+    point); ``not re-poolable: ...``; ``no published number to compare: ...``.
+    Pooled with ``method`` (DL, RevMan's random-effects model) on the kit's
+    Hedges g (metafor's escalc) -- the reviews used RevMan's J, which differs
+    in the 4th decimal.
+    """
+    published = load_published()
+    df = peer_support_effects(trials, rows="kit")
+    out = []
+    for spec in STUDY_LEVEL:
+        match = published[(published.review == spec["review"]) & (published.outcome == spec["outcome"]) &
+                          (published.timepoint == spec["timepoint"])]
+        if len(match) != 1:
+            raise ValueError(f"STUDY_LEVEL names {spec['review']}, {spec['outcome']!r}, {spec['timepoint']!r}: "
+                             f"{len(match)} rows of published_results.csv match")
+        pub = match.iloc[0]
+        row = {"review": spec["review"], "outcome": spec["outcome"], "timepoint": spec["timepoint"],
+               "printed": (f"{pub['measure']} {pub['estimate_text']} [{pub['ci_low_text']}, {pub['ci_high_text']}], "
+                           f"k = {pub['k_text']}, N = {pub['n_text']}") if pub["status"] == "reported" else pub["status"],
+               "candidates": "; ".join(s for s, _ in spec["candidates"]), "why": spec["why"],
+               "k": 0, "n": np.nan, "repooled": "", "distance": np.nan, "estimate": np.nan, "ci_low": np.nan,
+               "ci_high": np.nan, "source_rows": ()}
+        if not spec["candidates"]:
+            row["verdict"] = f"not re-poolable: {spec['why']}"
+            out.append(row)
+            continue
+        picks = [df[(df.study == s) & (df.scale == sc)] for s, sc in spec["candidates"]]
+        for (s, sc), p in zip(spec["candidates"], picks):
+            if len(p) == 0:
+                raise ValueError(f"STUDY_LEVEL candidate {s} / {sc} is not in the peer-support data")
+        part = pd.concat(picks)
+        fit = meta_analysis(part.yi.to_numpy(), part.vi.to_numpy(), method=method, labels=part.label.tolist())
+        flip = -1.0 if pub["favours_peer_support"] == "negative" else 1.0
+        est, (lo, hi) = fit.estimate * flip, sorted([fit.ci_low * flip, fit.ci_high * flip])
+        row.update(k=fit.k, n=part.n.sum(min_count=len(part)), repooled=f"SMD {est:.2f} [{lo:.2f}, {hi:.2f}]",
+                   estimate=fit.estimate, ci_low=fit.ci_low, ci_high=fit.ci_high, source_rows=tuple(part.source_row))
+        flagged = part[part.effect_flagged]
+        caveat = f"; flagged rows: {', '.join(dict.fromkeys(flagged.study))}" if len(flagged) else ""
+        if pub["status"] != "reported":
+            row["verdict"] = (f"no published number to compare: the kit could not read {spec['review']}'s pooled result"
+                              f"{caveat}")
+        else:
+            d = _distance(fit.estimate, fit.ci_low, fit.ci_high, pub, flip)
+            row["distance"] = d
+            same_size = fit.k == pub["k"] and row["n"] == pub["n"]
+            if d == 0 and same_size:
+                row["verdict"] = "reproduced (study level)"
+            else:
+                sizes = f"k {fit.k} vs {pub['k']:g}, N {row['n']:g} vs {pub['n']:g}"
+                row["verdict"] = f"differs by {d:.3f}: trial set unverified ({sizes}){caveat}"
+        out.append(row)
+    return pd.DataFrame(out)
+
+
+def _study_level_keys() -> set:
+    return {(spec["review"], spec["outcome"], spec["timepoint"]) for spec in STUDY_LEVEL}
+
+
+def _regressions(table: pd.DataFrame, baseline_path: Path, study_level: pd.DataFrame | None = None) -> list[str]:
+    """Recorded verdicts that no longer hold.
+
+    Summary level: a result whose checks passed in the baseline and do not
+    pass now. Study level (rows with ``level == "study"``): any change of
+    verdict, since each verdict carries its distance to 3 decimals and its k
+    and N -- a changed trial, effect size or pooling shows as a new verdict.
+    """
     if not baseline_path.exists():
         return []
     baseline = pd.read_csv(baseline_path, dtype=str, keep_default_na=False)
+    if "level" not in baseline.columns:
+        baseline["level"] = "summary"
     key = lambda t: t.review + " | " + t.comparison + " | " + t.outcome + " | " + t.timepoint  # noqa: E731
     now = table.assign(key=key(table)).set_index("key")
     lost = []
-    for key, b in zip(key(baseline), baseline.itertuples()):
-        if b.verdict.startswith("consistent") and (key not in now.index or not now.loc[key, "verdict"].startswith("consistent")):
-            lost.append(f"{key}: was {b.verdict!r}, now {now.loc[key, 'verdict'] if key in now.index else 'absent'!r}")
+    for b in baseline[baseline.level == "summary"].itertuples():
+        k = key(b)
+        if b.verdict.startswith("consistent") and (k not in now.index or not now.loc[k, "verdict"].startswith("consistent")):
+            lost.append(f"{k}: was {b.verdict!r}, now {now.loc[k, 'verdict'] if k in now.index else 'absent'!r}")
+    if study_level is not None:
+        skey = lambda t: "study level | " + t.review + " | " + t.outcome + " | " + t.timepoint  # noqa: E731
+        snow = study_level.assign(key=skey(study_level)).set_index("key")
+        for b in baseline[baseline.level == "study"].itertuples():
+            k = skey(b)
+            if k not in snow.index or snow.loc[k, "verdict"] != b.verdict:
+                lost.append(f"{k}: was {b.verdict!r}, now {snow.loc[k, 'verdict'] if k in snow.index else 'absent'!r}")
     return lost
+
+
+def baseline_frame(table: pd.DataFrame, study_level: pd.DataFrame) -> pd.DataFrame:
+    """The rows written to ``replication_baseline.csv``: every summary-level and study-level verdict."""
+    summary = table[["review", "comparison", "outcome", "timepoint", "verdict"]].assign(level="summary")
+    study = study_level[["review", "outcome", "timepoint", "verdict"]].assign(comparison="", level="study")
+    return pd.concat([summary, study[summary.columns]], ignore_index=True)
 
 
 def _execute_notebooks(paths: list[Path]) -> None:
@@ -193,25 +447,35 @@ def _execute_notebooks(paths: list[Path]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Execute the replication notebooks, print the verdict table, and fail if a passing check stopped passing."""
+    """Execute the replication notebooks, print the verdict tables, and fail if a recorded verdict stopped holding."""
     parser = argparse.ArgumentParser(prog="python3 kit.py replicate", description=main.__doc__)
     parser.add_argument("--no-notebooks", action="store_true", help="skip executing notebooks 08-12")
     parser.add_argument("--update-baseline", action="store_true", help=f"record today's verdicts in {BASELINE.name}")
     args = parser.parse_args(argv)
     if not args.no_notebooks:
-        _execute_notebooks(sorted((DATA.parent / "notebooks").glob("1[0]_*.ipynb")) +
-                           sorted((DATA.parent / "notebooks").glob("0[7-9]_*.ipynb")))
+        _execute_notebooks(sorted((DATA.parent / "notebooks").glob("0[89]_*.ipynb")) +
+                           sorted((DATA.parent / "notebooks").glob("1[0-2]_*.ipynb")))
     table = replication_table()
+    study = study_level_table()
     with pd.option_context("display.max_colwidth", 60, "display.width", 250):
+        print("Summary level (from the printed pooled results)")
         print(table[["review", "outcome", "timepoint", "printed", "se_from_ci", "checks_passed", "checks_failed",
                      "study_level", "verdict"]].to_string())
+        print("\nStudy level (re-pooled from the Metapsy trials; the kit's candidate trial lists)")
+        print(study[["review", "outcome", "printed", "k", "n", "repooled", "verdict"]].to_string())
+    search = lyons_subset_search()
+    best = search.iloc[0]
+    print(f"\nLyons 2021 recovery, {len(search)} subsets of 5 group trials searched: the closest, {best.studies}, "
+          f"gives {best.estimate:.2f} [{best.ci_low:.2f}, {best.ci_high:.2f}], N = {best.n}, Q = {best.q:.2f} "
+          f"(printed 0.18 [0.07, 0.29], N = 1265, chi2 = 4.01); subsets within rounding of the estimate and CI: "
+          f"{int((search.distance == 0).sum())}; with Q >= 4.01: {int((search.q >= 4.01).sum())}")
     counts = table.verdict.str.split(":").str[0].str.split(" \\(").str[0].value_counts()
     print("\n" + ", ".join(f"{n} {v}" for v, n in counts.items()))
     if args.update_baseline:
-        table[["review", "comparison", "outcome", "timepoint", "verdict"]].to_csv(BASELINE, index=False)
+        baseline_frame(table, study).to_csv(BASELINE, index=False)
         print(f"baseline written to {BASELINE}")
         return 0
-    lost = _regressions(table, BASELINE)
+    lost = _regressions(table, BASELINE, study)
     for line in lost:
         print("REGRESSION:", line)
     return 1 if lost else 0

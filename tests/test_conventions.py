@@ -54,11 +54,11 @@ def test_meta_convention_subgroups_use_hk_standard_errors_in_q_between():
 
 
 def test_common_tau2_is_shared_and_equals_the_meta_regression_residual():
-    from helpers.regression import residual_tau2
+    from helpers.regression import meta_regression
 
-    sg = subgroup_analysis(TW.TE, TW.seTE**2, TW.RiskOfBias, tau2="common", method="REML")
-    expected = residual_tau2(TW.TE, TW.seTE**2, (TW.RiskOfBias == "low").astype(float), "REML")
-    assert all(np.isclose(f.tau2, expected) for f in sg.fits.values())
+    sg = subgroup_analysis(TW.TE, TW.seTE**2, TW.RiskOfBias, common_tau2=True, method="REML")
+    expected = meta_regression(TW.TE, TW.seTE**2, mods={"rob": TW.RiskOfBias}, method="REML").tau2
+    assert all(f.tau2 == expected for f in sg.fits.values())
 
 
 def test_revman5_convention_choices(reference):

@@ -258,7 +258,7 @@ def test_publication_bias_not_assessable_below_ten_studies(reference):
 
 def test_publication_bias_uses_egger_from_ten_studies(reference):
     d = reference["bcg_logRR"]  # k = 13
-    eg = egger_test(d["yi"], d["vi"])
+    eg = egger_test(meta_analysis(d["yi"], d["vi"]))
     s = suggest_publication_bias(d["yi"], d["vi"])
     assert f"p = {eg.pvalue:.3f}" in s.reason and s.level == ("serious" if eg.pvalue < 0.05 else "not serious")
     assert math.isclose(eg.pvalue, reference["bcg_logRR"]["egger"]["p"], rel_tol=1e-6)

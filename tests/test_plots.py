@@ -307,7 +307,7 @@ def test_funnel_contours_are_significance_regions_around_zero(bcg_dl):
 
 
 def test_funnel_trim_and_fill_matches_metafor(bcg_dl):
-    tf = trim_and_fill(BCG["yi"], BCG["vi"], method="DL")
+    tf = trim_and_fill(meta_analysis(BCG["yi"], BCG["vi"], method="DL"))
     fig = funnel_plot(bcg_dl, trimfill=tf)
     ax, info = fig.axes[0], fig.funnel
     assert info.filled.shape == (BCG["trimfill_DL"]["k0"], 2)
@@ -319,7 +319,7 @@ def test_funnel_trim_and_fill_matches_metafor(bcg_dl):
 
 
 def test_funnel_rejects_bad_input(bcg_dl):
-    other = trim_and_fill(NORMAND["yi"], NORMAND["vi"])
+    other = trim_and_fill(meta_analysis(NORMAND["yi"], NORMAND["vi"], method="DL"))
     with pytest.raises(ValueError, match="different studies"):
         funnel_plot(bcg_dl, trimfill=other)
     with pytest.raises(ValueError, match="contours"):

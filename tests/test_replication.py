@@ -72,3 +72,50 @@ def test_ratio_results_are_checked_on_the_log_scale_with_rounding_mapped_there()
     checks = {c.name: c for c in check_result(row)}
     assert checks["CI symmetric"].consistent and checks["p from z"].consistent
     assert not _check(_row(measure="OR", estimate=0.66, ci_low=0.43, ci_high=1.30, q=np.nan, q_df=np.nan), "CI symmetric").consistent
+
+
+# --------------------------------------------------------------------------- depth 2: from the trials
+
+def test_study_level_verdicts_say_how_far_and_why():
+    from helpers.replication import study_level_table
+
+    table = study_level_table().set_index(["review", "outcome", "timepoint"])
+    lyons = table.loc[("lyons2021", "recovery", "post-intervention")]
+    assert lyons.verdict.startswith("differs by 0.04") and "trial set unverified" in lyons.verdict
+    assert lyons.k == 4 and lyons.n == 1076
+    assert table.loc[("lyons2021", "hope", "post-intervention")].verdict.startswith("not re-poolable")
+    white = table.loc[("white2020", "self-reported recovery (named in abstract)", "")]
+    assert "could not read" in white.verdict and "Salzer, 2016" in white.verdict  # flagged rows named
+
+
+def test_a_changed_trial_changes_the_verdict_and_fails_the_run(tmp_path):
+    from helpers.data import load_peer_support_trials
+    from helpers.replication import baseline_frame, study_level_table
+
+    table, study = replication_table(), study_level_table()
+    baseline = tmp_path / "baseline.csv"
+    baseline_frame(table, study).to_csv(baseline, index=False)
+    assert _regressions(table, baseline, study) == []
+    trials = load_peer_support_trials()
+    trials.loc[(trials.study == "Cook, 2012b") & (trials.scale == "RAS"), "yi"] += 0.1  # a mistyped mean, say
+    lost = _regressions(table, baseline, study_level_table(trials))
+    # the three results whose candidate lists hold Cook 2012b: Lyons recovery, Lloyd-Evans recovery and self-rated recovery
+    assert len(lost) == 3 and all(line.startswith("study level") for line in lost)
+    assert any("lyons2021 | recovery" in line for line in lost)
+
+
+def test_the_recorded_baseline_holds():
+    from helpers.replication import BASELINE, study_level_table
+
+    assert _regressions(replication_table(), BASELINE, study_level_table()) == []
+    assert (pd.read_csv(BASELINE).level == "study").sum() == 9
+
+
+def test_no_subset_of_the_group_trials_gives_lyons_result():
+    from helpers.replication import lyons_subset_search
+
+    search = lyons_subset_search()
+    assert len(search) == 126
+    assert (search.distance == 0).sum() == 0  # estimate and CI never both within rounding
+    close = search[(search.n_off.abs() <= 100)]
+    assert close.distance.min() > 0.02  # subsets of about Lyons's N miss the CI by more than 0.02
