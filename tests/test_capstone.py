@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from helpers.bias import egger_test
-from helpers.pooling import meta_analysis, subgroup_analysis
+from helpers.pooling import leave_one_out, meta_analysis, subgroup_analysis
 from helpers.replication import peer_support_effects
 
 HERE = Path(__file__).parent
@@ -110,3 +110,9 @@ def test_the_answer_key_holds_metafor_values():
     mistakes = [m[0] for m in KEY["14-ci-high"]["mistakes"]]
     for name, value in wrong.items():
         assert any(np.isclose(m, value, rtol=RTOL) for m in mistakes), name
+
+
+def test_leave_one_out(fit):
+    loo = leave_one_out(fit)
+    for field in ("estimate", "se", "ci_low", "ci_high"):
+        np.testing.assert_allclose(loo[field], REF["leave1out"][field], rtol=RTOL, err_msg=field)

@@ -46,14 +46,15 @@ sub <- lapply(c(group = "group", individual = "individual"), function(fm)
   fit_json(rma(yi, vi, data = m[tolower(m$format) == fm, ], method = "REML", control = ctrl)))
 between <- rma(sapply(sub, `[[`, "estimate"), sei = sapply(sub, `[[`, "se"), method = "EE")
 eg <- regtest(wald, model = "lm")
+l1o <- leave1out(hk)  # refits inherit the control settings of hk
 
 out <- list(metafor = as.character(packageVersion("metafor")), R = R.version.string,
   note = paste("SMI x Clinical recovery; main rows: means in both arms, not Davidson 2004; Hedges g = escalc('SMD')",
                "oriented by instruments.csv (positive favours peer support). hksj = rma(method='REML', test='knha');",
                "wald = rma(method='REML'); subgroups: REML per format (Wald SEs, separate tau2), Q_between =",
                "rma(estimates, sei, method='EE')$QE; rob_sensitivity: rows not at high risk (overall_RoB), REML knha;",
-               "all_rows: every SMI clinical row (the file's .g where there are no means), REML knha; egger:",
-               "regtest(wald, model='lm')"),
+               "all_rows: every SMI clinical row (the file's .g where there are no means), REML knha; leave1out:",
+               "leave1out() of the knha fit; egger: regtest(wald, model='lm')"),
   inputs = list(source_row = m[[1]], study = m$study, instrument = m$instrument_fixed, format = tolower(m$format),
                 overall_rob = m$overall_RoB, n_1 = m$n_arm1, n_2 = m$n_arm2, yi = m$yi, vi = m$vi,
                 all_rows_source_row = q[[1]], all_rows_yi = q$yi, all_rows_vi = q$vi),
@@ -63,6 +64,8 @@ out <- list(metafor = as.character(packageVersion("metafor")), R = R.version.str
   rob_sensitivity = c(list(source_row = m[[1]][!high]), fit_json(sens)),
   all_rows = fit_json(all_rows),
   subgroups = sub, q_between = between$QE, q_between_df = between$k - 1, q_between_pvalue = between$QEp,
+  leave1out = list(estimate = as.numeric(l1o$estimate), se = as.numeric(l1o$se), ci_low = as.numeric(l1o$ci.lb),
+                   ci_high = as.numeric(l1o$ci.ub)),
   egger = list(statistic = as.numeric(eg$zval), df = eg$dfs, pvalue = eg$pval, limit_estimate = as.numeric(eg$est)))
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, pretty = TRUE), "tests/reference/metafor_capstone.json")
 cat("wrote tests/reference/metafor_capstone.json: k =", hk$k, "\n")
