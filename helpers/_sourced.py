@@ -50,7 +50,7 @@ def _record_lines(path: Path) -> list[int]:
 def row_location(path: Path | str, table: pd.DataFrame, i: int, label: str | Sequence[str] = ()) -> str:
     """Where row ``i`` (position in ``table`` as read) sits: ``"rules.csv line 4 (INC-02)"``.
 
-    ``label`` names the column(s) that identify a row to a person; their values are shown, or ``no <first>``
+    ``label`` names the column(s) that identify a row to a person; their filled values are shown, or ``no <first>``
     when all are empty. The line number is counted from the file only when an error needs it.
     """
     path = Path(path)
@@ -58,8 +58,8 @@ def row_location(path: Path | str, table: pd.DataFrame, i: int, label: str | Seq
     lines = _record_lines(path)
     where = f"{path.name} line {lines[i] if i < len(lines) else i + 2}"
     if labels:
-        values = [str(table.iloc[i][c]) for c in labels]
-        where += f" ({', '.join(values) if any(v.strip() for v in values) else 'no ' + labels[0]})"
+        values = [v for v in (str(table.iloc[i][c]).strip() for c in labels) if v]
+        where += f" ({', '.join(values) if values else 'no ' + labels[0]})"
     return where
 
 
