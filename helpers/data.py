@@ -18,6 +18,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ._sourced import read_sourced_csv, require_columns, row_location
+
 __all__ = ["DATA", "load_published", "load_trials", "load_eclipse", "eclipse_value", "load_template",
            "load_peer_support_trials", "load_peer_support_raw", "load_peer_support_instruments", "audit_peer_support",
            "PEER_SUPPORT_FLAGS", "PEER_SUPPORT_EFFECT_FLAGS",
@@ -28,26 +30,6 @@ DATA = Path(__file__).resolve().parent.parent / "data"
 PUBLISHED_NUMERIC = ["estimate", "ci_low", "ci_high", "p", "k", "n", "i2_percent", "q", "q_df", "q_p"]
 PROVENANCE = ["source", "source_location", "read_from", "read_or_derived"]
 STATUSES = ("reported", "partial", "not found")
-
-
-def _read(path: Path) -> pd.DataFrame:
-    if not path.exists():
-        raise FileNotFoundError(f"{path} is missing: the kit's data/ folder is incomplete")
-    return pd.read_csv(path, dtype=str, keep_default_na=False)
-
-
-def _require_columns(df: pd.DataFrame, columns, name: str) -> None:
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise ValueError(f"{name}: missing column(s) {missing}")
-
-
-def _require_provenance(df: pd.DataFrame, columns, name: str, label) -> None:
-    for col in columns:
-        empty = df.index[df[col].str.strip() == ""]
-        if len(empty):
-            i = empty[0]
-            raise ValueError(f"{name}, row {i} ({label(df.loc[i])}): {col} is empty -- every number needs its source")
 
 
 def printed_decimals(text) -> int:
@@ -67,36 +49,34 @@ def load_published(path: Path | str | None = None) -> pd.DataFrame:
     I² outside 0-100, k < 1, n < k, or q_df not equal to k - 1.
     """
     path = Path(path) if path else DATA / "published_results.csv"
-    raw = _read(path)
-    name = path.name
-    _require_columns(raw, ["review", "comparison", "outcome", "timepoint", "measure", "status",
-                           "favours_peer_support", *PUBLISHED_NUMERIC, *PROVENANCE], name)
-    label = lambda r: f"{r['review']}, {r['outcome']}, {r['timepoint']}"  # noqa: E731
-    _require_provenance(raw, PROVENANCE + ["review", "outcome"], name, label)
+    label = ("review", "outcome", "timepoint")
+    raw = read_sourced_csv(path, ["review", "comparison", "outcome", "timepoint", "measure", "status",
+                                  "favours_peer_support", *PUBLISHED_NUMERIC, *PROVENANCE],
+                           provenance=PROVENANCE + ["review", "outcome"], label=label, choices={"status": STATUSES})
     df = raw.copy()
     for col in PUBLISHED_NUMERIC:
         df[col + "_text"] = raw[col]
         df[col] = pd.to_numeric(raw[col].str.lstrip("<>=≤ ").replace("", np.nan), errors="raise")
     df["decimals"] = [max(printed_decimals(r[c]) for c in ("estimate", "ci_low", "ci_high")) for _, r in raw.iterrows()]
     for i, r in df.iterrows():
-        where = f"{name}, row {i} ({label(r)})"
-        if r["status"] not in STATUSES:
-            raise ValueError(f"{where}: status must be one of {STATUSES}, got {r['status']!r}")
-        if r["status"] == "reported":
-            if np.isnan([r["estimate"], r["ci_low"], r["ci_high"]]).any():
-                raise ValueError(f"{where}: a 'reported' row needs estimate, ci_low and ci_high")
-            if not r["ci_low"] <= r["estimate"] <= r["ci_high"]:
-                raise ValueError(f"{where}: estimate {r['estimate']} is outside its CI [{r['ci_low']}, {r['ci_high']}]")
-            if r["favours_peer_support"] not in ("positive", "negative"):
-                raise ValueError(f"{where}: favours_peer_support must say which sign favours peer support")
-        if not np.isnan(r["i2_percent"]) and not 0 <= r["i2_percent"] <= 100:
-            raise ValueError(f"{where}: i2_percent must be between 0 and 100")
-        if not np.isnan(r["k"]) and r["k"] < 1:
-            raise ValueError(f"{where}: k must be >= 1")
-        if not np.isnan(r["n"]) and not np.isnan(r["k"]) and r["n"] < r["k"]:
-            raise ValueError(f"{where}: n ({r['n']:g}) is smaller than k ({r['k']:g})")
-        if not np.isnan(r["q_df"]) and r["q_df"] != r["k"] - 1:
-            raise ValueError(f"{where}: q_df must be k - 1")
+        reported = r["status"] == "reported"
+        if reported and np.isnan([r["estimate"], r["ci_low"], r["ci_high"]]).any():
+            problem = "a 'reported' row needs estimate, ci_low and ci_high"
+        elif reported and not r["ci_low"] <= r["estimate"] <= r["ci_high"]:
+            problem = f"estimate {r['estimate']} is outside its CI [{r['ci_low']}, {r['ci_high']}]"
+        elif reported and r["favours_peer_support"] not in ("positive", "negative"):
+            problem = "favours_peer_support must say which sign favours peer support"
+        elif not np.isnan(r["i2_percent"]) and not 0 <= r["i2_percent"] <= 100:
+            problem = "i2_percent must be between 0 and 100"
+        elif not np.isnan(r["k"]) and r["k"] < 1:
+            problem = "k must be >= 1"
+        elif not np.isnan(r["n"]) and not np.isnan(r["k"]) and r["n"] < r["k"]:
+            problem = f"n ({r['n']:g}) is smaller than k ({r['k']:g})"
+        elif not np.isnan(r["q_df"]) and r["q_df"] != r["k"] - 1:
+            problem = "q_df must be k - 1"
+        else:
+            continue
+        raise ValueError(f"{row_location(path, raw, i, label)}: {problem}")
     return df
 
 
@@ -110,21 +90,19 @@ def load_trials(path: Path | str | None = None) -> pd.DataFrame:
     events > n analysed, or n analysed > n randomised.
     """
     path = Path(path) if path else DATA / "trials.csv"
-    raw = _read(path)
     counts = ["n_randomised1", "n_analysed1", "events1", "n_randomised2", "n_analysed2", "events2"]
-    _require_columns(raw, ["review", "study", "outcome", *counts, "estimate", "ci_low", "ci_high",
-                           "included_in_review", "source", "source_location", "read_or_derived", "quote"], path.name)
-    _require_provenance(raw, ["source", "source_location", "read_or_derived", "quote", "included_in_review"], path.name,
-                        lambda r: f"{r['study']}, {r['outcome']}")
+    raw = read_sourced_csv(path, ["review", "study", "outcome", *counts, "estimate", "ci_low", "ci_high"],
+                           provenance=["source", "source_location", "read_or_derived", "quote", "included_in_review"],
+                           label=("study", "outcome"))
     df = raw.copy()
     for col in counts + ["estimate", "ci_low", "ci_high"]:
         df[col] = pd.to_numeric(raw[col].replace("", np.nan))
     for i, r in df.iterrows():
         for g in ("1", "2"):
             if r[f"events{g}"] > r[f"n_analysed{g}"]:
-                raise ValueError(f"{path.name}, row {i} ({r['study']}): events{g} exceeds n_analysed{g}")
+                raise ValueError(f"{row_location(path, raw, i, 'study')}: events{g} exceeds n_analysed{g}")
             if r[f"n_analysed{g}"] > r[f"n_randomised{g}"]:
-                raise ValueError(f"{path.name}, row {i} ({r['study']}): n_analysed{g} exceeds n_randomised{g}")
+                raise ValueError(f"{row_location(path, raw, i, 'study')}: n_analysed{g} exceeds n_randomised{g}")
     return df
 
 
@@ -135,11 +113,8 @@ def load_eclipse(path: Path | str | None = None) -> pd.DataFrame:
     :func:`eclipse_value` reads one number back.
     """
     path = Path(path) if path else DATA / "eclipse.csv"
-    df = _read(path)
-    _require_columns(df, ["quantity", "value", "unit", "arm", "source", "source_location", "read_or_derived", "quote"],
-                     path.name)
-    _require_provenance(df, ["source", "source_location", "read_or_derived"], path.name, lambda r: r["quantity"])
-    return df
+    return read_sourced_csv(path, ["quantity", "value", "unit", "arm", "quote"],
+                            provenance=["source", "source_location", "read_or_derived"], label="quantity")
 
 
 def eclipse_value(quantity: str, arm: str | None = None, table: pd.DataFrame | None = None) -> float:
@@ -171,9 +146,7 @@ CONTINUOUS_MEASURES, BINARY_MEASURES = ("MD", "SMD"), ("RR", "OR", "RD")
 
 def load_template(review: str) -> pd.DataFrame:
     """The blank extraction template of a review (``data/templates/<review>_extraction.csv``)."""
-    df = _read(DATA / "templates" / f"{review}_extraction.csv")
-    _require_columns(df, TEMPLATE_COLUMNS, f"{review}_extraction.csv")
-    return df
+    return read_sourced_csv(DATA / "templates" / f"{review}_extraction.csv", TEMPLATE_COLUMNS, allow_empty=True)
 
 
 def validate_extraction(df: pd.DataFrame) -> pd.DataFrame:
@@ -195,7 +168,7 @@ def validate_extraction(df: pd.DataFrame) -> pd.DataFrame:
     * ``higher_is_better`` given; scales of opposite direction within one analysis are
       a warning (the analysis flips them, but check the signs were entered as printed).
     """
-    _require_columns(df, TEMPLATE_COLUMNS, "extraction sheet")
+    require_columns(df, TEMPLATE_COLUMNS, "extraction sheet")
     problems = []
 
     def flag(i, field, severity, problem):
@@ -388,13 +361,8 @@ def load_peer_support_raw(path: Path | str | None = None) -> pd.DataFrame:
 def load_peer_support_instruments(path: Path | str | None = None) -> pd.DataFrame:
     """Each instrument's direction (``higher_is_better`` yes/no), its construct, and the basis of that direction."""
     path = Path(path) if path else PEER_SUPPORT / "instruments.csv"
-    df = _read(path)
-    _require_columns(df, ["instrument", "scale", "higher_is_better", "construct", "direction_basis", "source"], path.name)
-    _require_provenance(df, ["scale", "direction_basis", "source"], path.name, lambda r: r["instrument"])
-    bad = df.index[~df.higher_is_better.isin(["yes", "no"])]
-    if len(bad):
-        raise ValueError(f"{path.name}, row {bad[0]} ({df.instrument[bad[0]]}): higher_is_better must be 'yes' or 'no'")
-    return df
+    return read_sourced_csv(path, ["instrument", "construct"], provenance=["scale", "direction_basis", "source"],
+                            label="instrument", choices={"higher_is_better": ("yes", "no")})
 
 
 def _duration_weeks(text) -> float:

@@ -50,6 +50,7 @@ from .pooling import MetaAnalysis, meta_analysis
 from ._validate import study_inputs
 from ._distributions import norm_isf
 from ._format import short_number
+from ._sourced import read_sourced_csv
 
 __all__ = [
     "LEVELS", "DOMAINS", "CERTAINTY_LEVELS", "SYMBOLS", "STUDY_DESIGNS", "RULE_SOURCES",
@@ -150,18 +151,8 @@ def load_grade_rules(path=None) -> pd.DataFrame:
     'primary'
     """
     path = Path(path) if path is not None else RULES_CSV
-    table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    missing = [c for c in RULE_COLUMNS if c not in table.columns]
-    if missing:
-        raise ValueError(f"{path.name}: missing column(s) {missing}")
-    for i, row in table.iterrows():
-        for col in ("rule_id", "source", "location", "quote"):
-            if not row[col].strip():
-                raise ValueError(f"{path.name} line {i + 2} ({row['rule_id'] or 'no id'}): {col} is empty; every "
-                                 "rule needs its source, location and a verbatim quote")
-        if row["provenance"] not in ("primary", "secondary"):
-            raise ValueError(f"{path.name} line {i + 2}: provenance must be 'primary' or 'secondary', "
-                             f"got {row['provenance']!r}")
+    table = read_sourced_csv(path, RULE_COLUMNS, provenance=("rule_id", "source", "location", "quote"),
+                             label="rule_id", choices={"provenance": ("primary", "secondary")})
     dup = table["rule_id"][table["rule_id"].duplicated()].tolist()
     if dup:
         raise ValueError(f"{path.name}: duplicate rule ids {dup}")

@@ -51,6 +51,7 @@ import pandas as pd
 
 from ._distributions import norm_isf, norm_sf, t_cdf, t_sf
 from ._format import short_number
+from ._sourced import read_sourced_csv, row_location
 from .absolute_effects import nnt, risk_difference_at
 from .pooling import MetaAnalysis
 
@@ -704,32 +705,20 @@ def load_thresholds(path=None) -> pd.DataFrame:
     (True, True)
     """
     path = Path(path) if path is not None else THRESHOLDS_CSV
-    if not path.exists():
-        raise ValueError(f"MCID threshold file not found: {path}")
-    table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    missing = [c for c in THRESHOLD_COLUMNS if c not in table.columns]
-    if missing:
-        raise ValueError(f"{path.name}: missing column(s) {missing}; expected {list(THRESHOLD_COLUMNS)}")
-    if table.empty:
-        raise ValueError(f"{path.name}: no thresholds in the file")
-    table = table.apply(lambda col: col.str.strip())
+    table = read_sourced_csv(path, THRESHOLD_COLUMNS,
+                             provenance=("scale", "source", "location", "quote", "doi_or_url", "kind_basis"),
+                             label="scale", strip=True,
+                             choices={"unit": UNITS, "direction": THRESHOLD_DIRECTIONS, "method": METHODS,
+                                      "kind": KINDS, "read_or_derived": READ_OR_DERIVED})
     for i, row in table.iterrows():
-        where = f"{path.name} line {i + 2} ({row['scale'] or 'no scale'})"
-        for field in ("scale", "source", "location", "quote", "doi_or_url", "kind_basis"):
-            if not row[field]:
-                raise ValueError(f"{where}: {field} is empty; every threshold needs its source, location and a "
-                                 "verbatim quote (honesty rule: no number without provenance)")
         try:
             value = float(row["threshold"])
         except ValueError:
-            raise ValueError(f"{where}: threshold must be one number, got {row['threshold']!r} "
-                             "(ranges go in notes, not in the threshold column)") from None
+            raise ValueError(f"{row_location(path, table, i, 'scale')}: threshold must be one number, got "
+                             f"{row['threshold']!r} (ranges go in notes, not in the threshold column)") from None
         if not math.isfinite(value) or value <= 0:
-            raise ValueError(f"{where}: threshold must be > 0 (its size; direction says which way), got {value:g}")
-        for field, allowed in (("unit", UNITS), ("direction", THRESHOLD_DIRECTIONS), ("method", METHODS),
-                               ("kind", KINDS), ("read_or_derived", READ_OR_DERIVED)):
-            if row[field] not in allowed:
-                raise ValueError(f"{where}: {field} must be one of {allowed}, got {row[field]!r}")
+            raise ValueError(f"{row_location(path, table, i, 'scale')}: threshold must be > 0 (its size; direction "
+                             f"says which way), got {value:g}")
     table["threshold"] = table["threshold"].astype(float)
     table["secondary"] = table["notes"].str.contains("SECONDARY SOURCE", case=False)
     return table
