@@ -139,7 +139,9 @@ def student() -> int:
     dest = Path(sys.argv[2]).resolve() if len(sys.argv) > 2 else STUDENT
     written = build_student_edition(dest)
     print(f"Student edition: {len(written)} notebooks in {dest / 'notebooks'} (solutions removed, outputs cleared).")
-    print("Hand out that folder; the notebooks run in the kit's environment, whose checks hold the answer keys.")
+    print("Hand out that folder; the notebooks run in the kit's environment. Its answer keys (notebooks/keys/*.json,\n"
+          "plain text) and the instructor's notebooks come with the kit: the checks are feedback, not an exam.\n"
+          "See docs/instructor_guide.md, 'Where the answers are, and who can read them'.")
     return 0
 
 

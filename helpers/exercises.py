@@ -18,6 +18,10 @@ edition):
     |answer - value| <= 0.5 x 10^-decimals (so an answer rounded by hand passes as a computed one does); ``"significant": 3``
     may stand instead of ``decimals`` for very small or large numbers. ``mistakes`` are ``[value,
     tolerance, message]`` triples for errors students are known to make.
+    The feedback never tells a student which digits are right, so the answer cannot be found digit by digit:
+    an answer given with fewer decimals than asked (0.8 where 2 decimals are asked) is only asked for the
+    stated precision, whether or not its digits are right; only answers at the stated precision or finer
+    are judged. (A key that ends in zeros, 0.80, still accepts 0.8: that is the answer, not a clue to it.)
 ``{"kind": "choice", "key": "b", "options": {"a": "why a is wrong", "b": "why b is right", ...}}``
     Compared case- and space-insensitively (``" B "`` is ``"b"``, ``"Very  low"`` is ``"very low"``);
     every option's explanation is shown when it is chosen.
@@ -33,6 +37,7 @@ so no stray output follows it.
 
 from __future__ import annotations
 
+import decimal
 import json
 import math
 import numbers
@@ -192,7 +197,7 @@ def number_verdict(answer, entry: Mapping) -> Verdict:
     >>> number_verdict(17.3125, key).message
     '✘ Not yet: the SE = 17.31. That is the variance: take its square root.'
     >>> number_verdict(4.2, key).message
-    '✘ Not yet: the SE = 4.20 is right to 1 decimal; give it to 2 decimals.'
+    '✘ Not yet: the SE = 4.2 has fewer decimals than asked; give it to 2 decimals.'
     """
     if answer is None:
         return _UNANSWERED
@@ -200,9 +205,10 @@ def number_verdict(answer, entry: Mapping) -> Verdict:
     value, problem = _unwrap(answer)
     if problem:
         return Verdict(False, f"{_NO}: {what} should be a single number; {problem}.")
+    written, given = value, None  # a string's own decimals count: "4.20" has 2, though it is the float 4.2
     if isinstance(value, str):
         try:
-            value = float(value.strip())
+            value, given = float(value.strip()), _written_decimals(value)
         except ValueError:
             return Verdict(False, f"{_NO}: {what} should be a number, {_form(entry)}; {value!r} is text that is not "
                                   "a number (write it without units, with a decimal point).")
@@ -221,10 +227,27 @@ def number_verdict(answer, entry: Mapping) -> Verdict:
         if abs(value - target) <= tol:
             return Verdict(False, f"{shown}. {message}")
     places = _places(entry, entry["value"])
-    for fewer in range(places - 1, places - 3, -1):
-        if fewer >= 0 and round(value, fewer) == value and _within(value, dict(entry, decimals=fewer)):
-            return Verdict(False, f"{shown} is right to {fewer} decimal{'s' * (fewer != 1)}; give it {_form(entry)}.")
+    coarser = given < places if given is not None else round(value, places - 1) == value
+    if coarser:
+        # Judged only at the stated precision: telling a coarser answer "right so far" would leak the digits.
+        return Verdict(False, f"{_NO}: {what} = {_as_written(written, value)} has fewer "
+                              f"{'decimals' if 'decimals' in entry else 'significant figures'} than asked; "
+                              f"give it {_form(entry)}.")
     return Verdict(False, f"{shown}. Not this value: it is asked {_form(entry)}; look at the worked example again.")
+
+
+def _written_decimals(text: str) -> int | None:
+    """Decimals a number is written with: "4.20" -> 2, "1.235e-4" -> 7, "4" -> 0 (None if it is not plain decimal)."""
+    try:
+        exponent = decimal.Decimal(text.strip()).as_tuple().exponent
+    except decimal.InvalidOperation:
+        return None
+    return -exponent if isinstance(exponent, int) else None
+
+
+def _as_written(written, value: float) -> str:
+    """The answer as the student gave it (a string as typed, a number in its shortest form), not re-rounded."""
+    return written.strip() if isinstance(written, str) else repr(value).removesuffix(".0")
 
 
 def _normal(text) -> str:

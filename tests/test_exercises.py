@@ -60,9 +60,54 @@ def test_number_known_mistakes_give_their_message():
     assert "never negative" in number_verdict("-4.16", SE).message
 
 
-def test_number_right_at_fewer_decimals_is_asked_for_more():
-    assert number_verdict(4.2, SE) == (False, "✘ Not yet: SE of the MD (days) = 4.20 is right to 1 decimal; "
+def test_number_at_fewer_decimals_is_asked_for_the_stated_precision():
+    assert number_verdict(4.2, SE) == (False, "✘ Not yet: SE of the MD (days) = 4.2 has fewer decimals than asked; "
                                               "give it to 2 decimals.")
+    assert number_verdict([" 4 "], SE).message == ("✘ Not yet: SE of the MD (days) = 4 has fewer decimals than asked; "
+                                                   "give it to 2 decimals.")
+
+
+# The review (06-14, "Across notebooks" 4): "right to 1 decimal" for 0.8 and "right to 2 decimals" for 0.76 let a
+# student find 0.764 digit by digit. A coarser answer now gets the same sentence whether its digits are right or not.
+RR = {"kind": "number", "value": 0.76412, "decimals": 3, "what": "the RR"}
+
+
+def _without_answer(message, answer):
+    return message.replace(str(answer), "ANSWER")
+
+
+@pytest.mark.parametrize("entry, right, wrong", [
+    (RR, [0.8, "0.8", 1, 0.76, "0.76"], [0.9, "0.7", 0, 0.75, "0.77"]),
+    (SE, [4.2, 4, "4.2"], [4.1, 5, "4.3"]),
+    (TINY, [0.0001, 0.00012, "1.2e-4"], [0.0002, 0.00013, "1.3e-4"]),
+])
+def test_feedback_on_a_coarser_answer_does_not_say_whether_its_digits_are_right(entry, right, wrong):
+    for good, bad in zip(right, wrong):
+        good_says, bad_says = number_verdict(good, entry), number_verdict(bad, entry)
+        assert not good_says.passed and not bad_says.passed
+        assert _without_answer(good_says.message, good) == _without_answer(bad_says.message, bad), (good, bad)
+        assert "right" not in good_says.message and "has fewer" in good_says.message
+
+
+def test_only_answers_at_the_stated_precision_or_finer_are_judged():
+    assert number_verdict(0.764, RR).passed and number_verdict(0.76412, RR).passed and number_verdict("0.7641", RR).passed
+    assert number_verdict(0.765, RR).message == ("✘ Not yet: the RR = 0.765. Not this value: it is asked to 3 decimals; "
+                                                 "look at the worked example again.")
+    # a string's written decimals count ("0.760" is given to 3 decimals, though it is the float 0.76)
+    assert "Not this value" in number_verdict("0.760", RR).message
+    assert "has fewer decimals" in number_verdict(0.76, RR).message
+
+
+def test_a_key_ending_in_zeros_accepts_the_answer_written_without_them():
+    # round(0.80012, 2) is the float 0.8: refusing it would fail a right, computed answer
+    eighty = {"kind": "number", "value": 0.80012, "decimals": 2, "what": "the RR"}
+    assert number_verdict(round(0.80012, 2), eighty) == (True, "✔ Correct: the RR = 0.80")
+    assert number_verdict("0.8", eighty).passed and not number_verdict(0.9, eighty).passed
+    assert "has fewer decimals" in number_verdict(0.9, eighty).message
+
+
+def test_known_mistakes_are_named_even_when_given_coarsely():
+    assert "That is the variance" in number_verdict(17.3, SE).message
 
 
 def test_number_significant_figures():

@@ -6,6 +6,7 @@ and every exercise cell must then say it is not answered yet (not raise, and not
 
 import importlib.util
 import json
+import re
 import time
 from pathlib import Path
 
@@ -74,3 +75,11 @@ def test_student_notebook_runs_top_to_bottom_untouched(edition, source):
     for cell in exercises:
         text = "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
         assert NOT_ANSWERED in text and "Correct" not in text, (cell.source, text)
+
+
+def test_the_instructors_guide_names_every_notebook_and_only_notebooks_that_exist():
+    guide = (ROOT / "docs" / "instructor_guide.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"\b((?:\d\d|A\d)_[a-z0-9]+(?:_[a-z0-9]+)*)\b", guide))
+    stems = {p.stem for p in SOURCES}
+    assert named - stems == set(), "the guide names notebooks that do not exist"
+    assert stems - named == set(), "notebooks missing from the guide's table"
