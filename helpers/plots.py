@@ -44,7 +44,7 @@ from ._validate import study_inputs
 from ._distributions import norm_isf, t_isf, z_for_level
 
 __all__ = [
-    "ForestInfo", "forest_plot",
+    "ForestInfo", "forest_plot", "weight_share_plot",
     "FunnelInfo", "funnel_plot",
     "Tau2SensitivityInfo", "tau2_sensitivity_plot",
     "bubble_plot", "leave_one_out_plot", "hedges_correction_plot", "study_intervals_plot", "lines_by_k_plot",
@@ -855,6 +855,41 @@ def study_intervals_plot(yi, vi, labels: Sequence[object], *, effect_label: str,
     ax.set_xlabel(effect_label)
     if title:
         ax.set_title(title, fontsize=10, loc="left")
+    return fig
+
+
+def weight_share_plot(fit: MetaAnalysis, n, *, title: str | None = None) -> Figure:
+    """Each study's share of the total weight beside its share of the participants, heaviest at the top.
+
+    The weight share is the fit's ``weights`` (percent, :math:`100\\,w_i/\\sum w_i`
+    with :math:`w_i = 1/(v_i + \\hat\\tau^2)`); the participant share is
+    :math:`100\\,n_i/\\sum n`. The two differ because weight follows precision,
+    and :math:`v_i` depends on the SDs as much as on :math:`n_i`. ``n`` is one
+    total sample size per study. ``fig.weight_share`` holds the plotted labels
+    (bottom to top) and both shares.
+
+    Reference: Borenstein et al. (2009), *Introduction to Meta-Analysis*, ch. 11.
+    """
+    weight = np.asarray(fit.weights, float)
+    size = np.asarray(n, float)
+    if size.shape != weight.shape:
+        raise ValueError(f"n has {size.size} values but the fit has {weight.size} studies")
+    if not np.all(np.isfinite(size) & (size > 0)):
+        bad = [str(fit.labels[i]) for i in np.flatnonzero(~(np.isfinite(size) & (size > 0)))]
+        raise ValueError(f"n must be a positive number for every study; not for: {', '.join(bad)}")
+    share = 100 * size / size.sum()
+    order = np.argsort(weight, kind="stable")        # ascending: barh draws the first row at the bottom
+    labels = [f"{fit.labels[i]} (n = {size[i]:g})" for i in order]
+    fig = Figure(figsize=(8, 0.35 * weight.size + 1.2), layout="constrained")
+    ax = fig.subplots()
+    rows = np.arange(weight.size)
+    ax.barh(rows + 0.2, weight[order], height=0.4, color=_SQUARE, label="share of the weight")
+    ax.barh(rows - 0.2, share[order], height=0.4, color="0.7", label="share of the participants")
+    ax.set_yticks(rows, labels)
+    ax.set_xlabel("percent of the total")
+    ax.set_title(title or "Weights are set by precision, not by size alone", fontsize=10, loc="left")
+    ax.legend(loc="lower right", fontsize=9)
+    fig.weight_share = {"labels": labels, "weight": weight[order], "participants": share[order]}
     return fig
 
 

@@ -451,3 +451,21 @@ def test_hedges_correction_plot_shows_the_gap_in_units_of_1e4():
     n, y = gap.get_xdata(), gap.get_ydata()
     i = list(n).index(21)
     assert y[i] == pytest.approx(1e4 * (hedges_correction(19, "revman") - hedges_correction(19, "exact")))
+
+
+def test_weight_share_plot_draws_the_fit_weights_beside_the_participant_shares():
+    from helpers.plots import weight_share_plot
+    yi, vi, n = np.array([0.1, 0.5, -0.2]), np.array([0.04, 0.01, 0.09]), np.array([300, 50, 100])
+    fit = meta_analysis(yi, vi, method="FE", labels=["A", "B", "C"])
+    fig = weight_share_plot(fit, n)
+    info = fig.weight_share
+    # w = 1/v = 25, 100, 11.1: B (the smallest trial) is heaviest and drawn at the top
+    assert info["labels"] == ["C (n = 100)", "A (n = 300)", "B (n = 50)"]
+    np.testing.assert_allclose(info["weight"], 100 * np.array([1 / 0.09, 1 / 0.04, 1 / 0.01]) / (1 / vi).sum(), rtol=1e-12)
+    np.testing.assert_allclose(info["participants"], [100 / 4.5, 300 / 4.5, 50 / 4.5], rtol=1e-12)
+    bars = [p.get_width() for p in fig.axes[0].patches]
+    np.testing.assert_allclose(bars, np.concatenate([info["weight"], info["participants"]]), rtol=1e-12)
+    with pytest.raises(ValueError, match="2 values but the fit has 3"):
+        weight_share_plot(fit, n[:2])
+    with pytest.raises(ValueError, match="not for: B"):
+        weight_share_plot(fit, [300, 0, 100])

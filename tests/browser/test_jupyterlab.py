@@ -128,6 +128,7 @@ def _live_state(page):
 @pytest.mark.parametrize("name,new_value,expect", [
     ("03_random_effects.ipynb", 0.0, "tau² = 0.0000"),
     ("07_mcid.ipynb", 1.0, "MCID 1"),
+    ("01_effect_sizes.ipynb", 75.0, "d = 0.000"),   # smd_explorer: the first slider is group 1's mean (55 -> 75)
 ])
 def test_slider_redraws_figure_and_text(lab, browser, name, new_value, expect):
     url, token = lab
