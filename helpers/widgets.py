@@ -31,7 +31,7 @@ from .effect_sizes import smd
 from .mcid import compare_to_mcid
 from .pooling import MetaAnalysis, meta_analysis
 
-__all__ = ["LiveFigure", "tau2_explorer", "mcid_explorer", "mcid_explorer_for", "smd_explorer", "overlap",
+__all__ = ["LiveFigure", "tau2_explorer", "mcid_explorer", "smd_explorer", "overlap",
            "i2_what_if_explorer", "simulated_intervals_explorer"]
 
 
@@ -226,8 +226,7 @@ def mcid_explorer(estimate: float, ci_low: float, ci_high: float, direction: str
     :func:`helpers.mcid.compare_to_mcid`. Further keyword arguments (e.g.
     ``threshold_kind=``, where :func:`~helpers.mcid.compare_to_mcid` takes it)
     go to that function, and the text leads with its ``verdict`` where it
-    gives one (else its category). Also accepts a
-    :class:`~helpers.pooling.MetaAnalysis` through :func:`mcid_explorer_for`.
+    gives one (else its category).
 
     >>> live = mcid_explorer(-3.48, -6.61, -0.35, "lower_is_better", mcid_max=20, start=10, unit="points")
     >>> live.text.splitlines()[0]
@@ -248,13 +247,6 @@ def mcid_explorer(estimate: float, ci_low: float, ci_high: float, direction: str
         return panel.show(mcid, cmp.category), f"MCID {mcid:g}{f' {unit}' if unit else ''}: {verdict}\n{cmp.reasoning}"
 
     return LiveFigure(slider, draw, "Confidence interval against an MCID set by the slider")
-
-
-def mcid_explorer_for(result: MetaAnalysis, direction: str, mcid_max: float, **kwargs) -> LiveFigure:
-    """:func:`mcid_explorer` for a fitted meta-analysis (its estimate, CI and prediction interval)."""
-    pi = (result.pi_low, result.pi_high) if result.pi_low is not None else None
-    return mcid_explorer(result.estimate, result.ci_low, result.ci_high, direction, mcid_max, pi=pi, **kwargs)
-
 
 
 def overlap(m1: float, sd1: float, m2: float, sd2: float, points: int = 4001) -> float:
