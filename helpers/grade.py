@@ -56,6 +56,7 @@ __all__ = [
     "DomainJudgement", "GradeAssessment", "Suggestion",
     "suggest_inconsistency", "suggest_imprecision", "suggest_publication_bias", "optimal_information_size",
     "load_grade_rules", "SoFRow", "summary_of_findings", "sof_styler", "export_sof",
+    "STATEMENT_RULES", "informative_statement",
 ]
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -117,6 +118,13 @@ RULE_SOURCES = {
     "GRADE-05": "GRADE 11 (Guyatt et al. 2012, J Clin Epidemiol), abstract",
     "GRADE-06": "GRADE 11 (Guyatt et al. 2012, J Clin Epidemiol), key points",
     "GRADE-07": "KCE Process Book, GRADE introduction",
+    "WORD-01": "SECONDARY SOURCE: GRADE 26 (Santesso et al. 2020, J Clin Epidemiol 119:126), abstract, and its "
+               "wording table as the ACIP GRADE Handbook ch. 11 reproduces it",
+    "WORD-02": "SECONDARY SOURCE: GRADE 26 (Santesso et al. 2020, J Clin Epidemiol 119:126), abstract, and its "
+               "wording table as the ACIP GRADE Handbook ch. 11 reproduces it",
+    "WORD-03": "GRADE 26 (Santesso et al. 2020, J Clin Epidemiol 119:126), abstract",
+    "WORD-04": "SECONDARY SOURCE: GRADE 26's very-low wording as a review applying it quotes it (the kit could not "
+               "read GRADE 26's full text)",
 }
 
 RULE_COLUMNS = ("rule_id", "domain", "rule", "threshold", "source", "doi_or_url", "location", "quote",
@@ -1030,3 +1038,67 @@ def export_sof(df: pd.DataFrame, path_csv=None, path_html=None) -> list[Path]:
         path_html.write_text("<!DOCTYPE html>\n<meta charset='utf-8'>\n" + body, encoding="utf-8")
         written.append(path_html)
     return written
+
+
+# --------------------------------------------------------------------------- how to say it
+
+#: GRADE 26's wording by certainty: (rule id in data/grade_rules.csv, sentence template). ``{x}`` is the
+#: intervention, ``{y}`` the outcome, ``{verb}``/``{verbs}`` "reduce"/"reduces" or "increase"/"increases".
+STATEMENT_RULES = {
+    "high": ("WORD-01", "{x} {verbs} {y}"),
+    "moderate": ("WORD-02", "{x} probably {verbs} {y}"),
+    "low": ("WORD-03", "{x} may {verb} {y}"),
+    "very low": ("WORD-04", "it is unclear whether {x} affects {y} because the evidence is very uncertain"),
+}
+STATEMENT_DIRECTIONS = ("reduce", "increase")
+
+
+def informative_statement(certainty, direction: str, outcome: str, intervention: str = "the intervention") -> str:
+    """A "how to report" sentence whose verb matches the certainty of the evidence (GRADE 26).
+
+    GRADE 26 (Santesso et al. 2020, J Clin Epidemiol 119:126-135) words a
+    finding by its size *and* its certainty: for a large effect "x results
+    in a large reduction…; x likely results in a large reduction…; x may
+    result in a large reduction…" at high, moderate and low certainty
+    (abstract, rule WORD-03). The kit uses the plainest forms of its table
+    (rules WORD-01 to WORD-04 in ``data/grade_rules.csv``, quoted there):
+
+    ========== ===============================================================
+    high       "<intervention> reduces <outcome>"
+    moderate   "<intervention> probably reduces <outcome>"
+    low        "<intervention> may reduce <outcome>"
+    very low   "it is unclear whether <intervention> affects <outcome> because
+               the evidence is very uncertain" (whatever the direction)
+    ========== ===============================================================
+
+    ``certainty`` is one of :data:`CERTAINTY_LEVELS` or a
+    :class:`GradeAssessment` (its ``certainty``); ``direction`` is "reduce"
+    or "increase" (what the point estimate does to the outcome). The size
+    words ("slightly", "a large reduction") are the author's to add: they
+    depend on thresholds the kit does not choose. An outcome that is not
+    graded has no GRADE wording, and ``ValueError`` says so. The very-low
+    wording was read only in a secondary source (WORD-04).
+
+    >>> informative_statement("moderate", "reduce", "tuberculosis", "BCG vaccination")
+    'BCG vaccination probably reduces tuberculosis.'
+    >>> informative_statement("very low", "increase", "pain")
+    'It is unclear whether the intervention affects pain because the evidence is very uncertain.'
+    """
+    if isinstance(certainty, GradeAssessment):
+        if not certainty.graded:
+            raise ValueError(f"{certainty.outcome}: not graded ({', '.join(certainty.not_assessed)} not assessed), "
+                             "so no certainty wording applies; report the estimate and say it was not graded")
+        certainty = certainty.certainty
+    key = str(certainty).strip().lower()
+    if key not in STATEMENT_RULES:
+        raise ValueError(f"certainty must be one of {CERTAINTY_LEVELS} or a GradeAssessment, got {certainty!r}")
+    verb = str(direction).strip().lower()
+    if verb not in STATEMENT_DIRECTIONS:
+        raise ValueError(f"direction must be one of {STATEMENT_DIRECTIONS} (what the estimate does to the outcome), "
+                         f"got {direction!r}")
+    for name, text in (("outcome", outcome), ("intervention", intervention)):
+        if not str(text).strip():
+            raise ValueError(f"{name} must be named (a non-empty string)")
+    sentence = STATEMENT_RULES[key][1].format(x=str(intervention).strip(), y=str(outcome).strip(), verb=verb,
+                                              verbs=verb + "s")
+    return sentence[0].upper() + sentence[1:] + "."

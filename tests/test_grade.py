@@ -13,7 +13,7 @@ from helpers.bias import egger_test
 from helpers.grade import (CERTAINTY_LEVELS, DOMAINS, LEVELS, RULE_SOURCES, RULES_CSV, SYMBOLS, DomainJudgement,
                            GradeAssessment, SoFRow, Suggestion, export_sof, load_grade_rules,
                            optimal_information_size, sof_styler, suggest_imprecision, suggest_inconsistency,
-                           suggest_publication_bias, summary_of_findings)
+                           suggest_publication_bias, summary_of_findings, STATEMENT_RULES, informative_statement)
 from helpers.pooling import meta_analysis
 
 REASONS = {"not serious": "", "serious": "a concern", "very serious": "a grave concern",
@@ -500,3 +500,44 @@ def test_sof_labels_an_assumed_design():
     sof = summary_of_findings([SoFRow(a, measure="SMD", estimate=0.18, ci_low=0.07, ci_high=0.29, studies=5,
                                       participants=1265, design_note="design assumed, not read")])
     assert sof.loc[0, "participants (studies)"] == "1265 (5 RCTs; design assumed, not read)"
+
+
+# --------------------------------------------------------------------------- informative statements (GRADE 26)
+
+@pytest.mark.parametrize("certainty, expected", [
+    ("high", "BCG vaccination reduces tuberculosis."),
+    ("moderate", "BCG vaccination probably reduces tuberculosis."),
+    ("Low", "BCG vaccination may reduce tuberculosis."),
+    ("very low", "It is unclear whether BCG vaccination affects tuberculosis because the evidence is very uncertain."),
+])
+def test_informative_statement_words_follow_the_certainty(certainty, expected):
+    assert informative_statement(certainty, "reduce", "tuberculosis", "BCG vaccination") == expected
+
+
+def test_informative_statement_hedges_are_the_ones_its_sources_quote():
+    rules = load_grade_rules()
+    assert set(STATEMENT_RULES) == set(CERTAINTY_LEVELS)
+    for certainty, (rule_id, template) in STATEMENT_RULES.items():
+        assert rules.loc[rule_id, "threshold"] == certainty
+        hedge = {"high": "reduces", "moderate": "probably reduces", "low": "may reduce",
+                 "very low": "very uncertain"}[certainty]
+        assert hedge in template.format(x="X", y="Y", verb="reduce", verbs="reduces"), rule_id
+        assert hedge.split()[0] in rules.loc[rule_id, "quote"], rule_id
+    # a harm is worded the same way, and the very-low sentence does not depend on the direction
+    assert informative_statement("moderate", "increase", "nausea") == "The intervention probably increases nausea."
+    assert informative_statement("very low", "increase", "pain") == informative_statement("very low", "reduce", "pain")
+
+
+def test_informative_statement_takes_an_assessment_and_refuses_an_ungraded_one():
+    rest = {d: "not serious" for d in DOMAINS if d != "risk_of_bias"}
+    graded = GradeAssessment("tuberculosis", judgements={"risk_of_bias": ("serious", "quasi-random allocation"), **rest})
+    assert informative_statement(graded, "reduce", "tuberculosis", "BCG") == "BCG probably reduces tuberculosis."
+    ungraded = GradeAssessment("recovery", judgements={"risk_of_bias": ("not assessed", "no full text"), **rest})
+    with pytest.raises(ValueError, match="not graded"):
+        informative_statement(ungraded, "increase", "recovery")
+    with pytest.raises(ValueError, match="certainty must be one of"):
+        informative_statement("medium", "reduce", "pain")
+    with pytest.raises(ValueError, match="direction must be one of"):
+        informative_statement("low", "improves", "pain")
+    with pytest.raises(ValueError, match="outcome must be named"):
+        informative_statement("low", "reduce", " ")
