@@ -45,7 +45,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .bias import egger_test
+from .bias import BinarySmallStudyTest, egger_test
 from .pooling import MetaAnalysis, meta_analysis
 from ._validate import study_inputs
 from ._distributions import norm_isf
@@ -727,7 +727,8 @@ def suggest_imprecision(result: MetaAnalysis, mcid: float | None = None, directi
     return Suggestion("imprecision", level, " ".join(parts), rule, _sources(*dict.fromkeys(rule_ids)))
 
 
-def suggest_publication_bias(yi, vi, alpha: float = 0.05, binary: bool = False) -> Suggestion:
+def suggest_publication_bias(yi, vi, alpha: float = 0.05, binary: bool = False, *,
+                             test: BinarySmallStudyTest | None = None) -> Suggestion:
     """Suggest a judgement for publication bias ("undetected" / "strongly suspected") from Egger's test, k >= 10.
 
     Rule of thumb: "tests for funnel plot asymmetry should be used only when
@@ -755,6 +756,10 @@ def suggest_publication_bias(yi, vi, alpha: float = 0.05, binary: bool = False) 
     and Peters' tests "maintain better control of the false-positive rate"
     (Harbord, Harris & Sterne 2009, PB-05); use one of them (the binary-outcome
     tests in :mod:`helpers.bias`) and read Egger's p as a rough guide only.
+    ``test=`` does that: pass the result of
+    :func:`helpers.bias.peters_test` or :func:`~helpers.bias.harbord_test`
+    on the same studies, and its p value replaces Egger's (same k >= 10 rule
+    and ``alpha``).
 
     >>> suggest_publication_bias([0.1, 0.3, 0.5], [0.01, 0.02, 0.03]).level is None
     True
@@ -773,9 +778,24 @@ def suggest_publication_bias(yi, vi, alpha: float = 0.05, binary: bool = False) 
                           "Judge from how the evidence was found instead: many small, commercially funded studies "
                           "are a warning sign (GRADE 5).",
                           rule, _sources("PB-01", "PB-02"))
-    eg = egger_test(meta_analysis(y, v))
-    text = f"Egger's test with k = {k}: intercept {eg.intercept:.2f}, t({eg.df:.0f}) = {eg.statistic:.2f}, p = {eg.pvalue:.3f}. "
-    if eg.pvalue < alpha:
+    if test is not None:
+        if not isinstance(test, BinarySmallStudyTest):
+            raise ValueError(f"test must be the result of peters_test or harbord_test, got {type(test).__name__}")
+        if test.k > k:
+            raise ValueError(f"the {test.method} test used {test.k} studies but yi holds {k}: run it on the same studies")
+        rule = rule.replace("Egger's test", f"{test.method}'s test")
+        binary_note = (f" {test.method}'s test suits ratio measures from 2x2 tables, where Egger's gives false "
+                       "positives (PB-04, PB-05).")
+        pvalue = test.pvalue
+        text = (f"{test.method}'s test with k = {test.k}: asymmetry coefficient {test.bias:.3g}, "
+                f"t({test.df}) = {test.t:.2f}, p = {pvalue:.3f}. ")
+        binary = True
+    else:
+        eg = egger_test(meta_analysis(y, v))
+        pvalue = eg.pvalue
+        text = (f"Egger's test with k = {k}: intercept {eg.intercept:.2f}, t({eg.df:.0f}) = {eg.statistic:.2f}, "
+                f"p = {pvalue:.3f}. ")
+    if pvalue < alpha:
         level = "strongly suspected"
         text += ("The funnel plot is asymmetric: smaller studies report different effects. This may be publication "
                  "bias, but also heterogeneity, poorer small trials or chance; check with a funnel plot and "

@@ -541,3 +541,22 @@ def test_informative_statement_takes_an_assessment_and_refuses_an_ungraded_one()
         informative_statement("low", "improves", "pain")
     with pytest.raises(ValueError, match="outcome must be named"):
         informative_statement("low", "reduce", " ")
+
+
+def test_publication_bias_takes_peters_or_harbords_test_for_binary_outcomes():
+    from helpers.bias import harbord_test, peters_test
+    from helpers.effect_sizes import log_risk_ratio
+    bcg = pd.read_csv(RULES_CSV.parent / "teaching" / "bcg.csv")
+    counts = (bcg.tpos, bcg.tpos + bcg.tneg, bcg.cpos, bcg.cpos + bcg.cneg)
+    es = log_risk_ratio(*counts)
+    for test in (peters_test(*counts), harbord_test(*counts)):
+        s = suggest_publication_bias(es.yi, es.vi, test=test)
+        assert f"{test.method}'s test with k = 13" in s.reason and f"p = {test.pvalue:.3f}" in s.reason
+        assert s.level == ("strongly suspected" if test.pvalue < 0.05 else "undetected")
+        assert "Egger" not in s.rule and "PB-05" in s.source
+        # alpha above the test's p flips the suggestion: the p value used is the test's, not Egger's
+        assert suggest_publication_bias(es.yi, es.vi, alpha=test.pvalue + 1e-9, test=test).level == "strongly suspected"
+    with pytest.raises(ValueError, match="same studies"):
+        suggest_publication_bias(es.yi.iloc[:10], es.vi.iloc[:10], test=peters_test(*counts))
+    with pytest.raises(ValueError, match="peters_test or harbord_test"):
+        suggest_publication_bias(es.yi, es.vi, test=0.2)
