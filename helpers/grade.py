@@ -259,7 +259,10 @@ class GradeAssessment:
     high) or "observational" (start low) (GRADE 4). ``upgrades`` (levels
     rated up, mainly for non-randomised evidence; Handbook v6.4 ch14) needs
     an ``upgrade_reason``; the kit does not judge whether upgrading is
-    warranted.
+    warranted. ``start_reason`` makes the start an explicit judgement where
+    the design is mixed (e.g. quasi-randomised trials started high with the
+    concern taken to risk of bias): it replaces "RCTs start high (GRADE 4)"
+    in the summary and becomes a footnote.
 
     The domains give a count, :attr:`domain_certainty`,
 
@@ -295,6 +298,7 @@ class GradeAssessment:
     upgrade_reason: str = ""
     overall: str | None = None
     overall_reason: str = ""
+    start_reason: str = ""
 
     def __post_init__(self):
         if not str(self.outcome).strip():
@@ -405,7 +409,7 @@ class GradeAssessment:
     @property
     def footnotes(self) -> tuple[str, ...]:
         """Footnote texts for the SoF table: one per downgraded, not assessed or footnoted domain, and the upgrade."""
-        notes = []
+        notes = [f"Start ({self.start}): {str(self.start_reason).strip()}"] if str(self.start_reason).strip() else []
         for j in self.judgements:
             if j.levels_down or j.footnote or j.level == "not assessed":
                 text = j.footnote or j.reason
@@ -421,7 +425,7 @@ class GradeAssessment:
 
     def summary(self) -> pd.DataFrame:
         """One row per step: the start, the five domains, any upgrade and the resulting certainty."""
-        rows = [("Start", self.start, 0, f"{self.study_design}s start {self.start} (GRADE 4)")]
+        rows = [("Start", self.start, 0, self._start_text())]
         rows += [(j.label, j.level, -j.levels_down, j.reason) for j in self.judgements]
         if self.upgrades:
             rows.append(("Upgrades", f"+{self.upgrades}", int(self.upgrades), self.upgrade_reason))
@@ -433,13 +437,17 @@ class GradeAssessment:
         table.attrs["outcome"] = self.outcome
         return table
 
+    def _start_text(self) -> str:
+        reason = str(self.start_reason).strip()
+        return f"started {self.start} (judged): {reason}" if reason else f"{self.study_design}s start {self.start} (GRADE 4)"
+
     def _shown(self) -> str:
         """Circles and words, e.g. "⊕⊕◯◯ Low"; just the words when not graded."""
         return f"{self.symbol} {self.certainty_text}" if self.graded else self.certainty_text
 
     def describe(self) -> str:
         down = [f"{j.label.lower()} ({j.level}, -{j.levels_down})" for j in self.judgements if j.levels_down]
-        text = f"{self.outcome}: {self._shown()}. {self.study_design}s start {self.start}"
+        text = f"{self.outcome}: {self._shown()}. {self._start_text()}"
         text += "; rated down for " + ", ".join(down) if down else "; not rated down"
         if self.not_assessed:
             text += "; not assessed: " + ", ".join(DOMAIN_LABELS[d].lower() for d in self.not_assessed)
@@ -829,7 +837,9 @@ class SoFRow:
     either left as None shows as "not reported" (a review's abstract often
     gives neither). ``design_note`` labels an assumption or a qualification
     of the design next to the count, e.g. "design assumed, not read" gives
-    "1265 (5 RCTs; design assumed, not read)".
+    "1265 (5 RCTs; design assumed, not read)". ``studies_label`` replaces
+    the "5 RCTs" part when the designs are mixed, e.g. "13 trials (7
+    randomised, 6 quasi-randomised)".
     """
 
     assessment: GradeAssessment
@@ -845,6 +855,7 @@ class SoFRow:
     comments: str = ""
     decimals: int = 2
     design_note: str = ""
+    studies_label: str = ""
 
 
 def _diff_text(x: float, decimals: int) -> tuple[str, str]:
@@ -967,6 +978,8 @@ def summary_of_findings(rows: Iterable[SoFRow | Mapping]) -> pd.DataFrame:
                ("RCTs" if design == "RCT" else "observational studies")
         people = "not reported" if row.participants is None else str(int(row.participants))
         count = f"k not reported; {noun}" if studies is None else f"{int(studies)} {noun}"
+        if row.studies_label.strip():
+            count = row.studies_label.strip()
         if row.design_note.strip():
             count += f"; {row.design_note.strip()}"
         row_letters, row_notes = [], []

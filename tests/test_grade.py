@@ -560,3 +560,18 @@ def test_publication_bias_takes_peters_or_harbords_test_for_binary_outcomes():
         suggest_publication_bias(es.yi.iloc[:10], es.vi.iloc[:10], test=peters_test(*counts))
     with pytest.raises(ValueError, match="peters_test or harbord_test"):
         suggest_publication_bias(es.yi, es.vi, test=0.2)
+
+
+def test_a_mixed_design_is_labelled_and_its_start_is_a_stated_judgement():
+    judgements = {d: "not serious" for d in DOMAINS}
+    a = GradeAssessment("TB", judgements=judgements, start_reason="6 of 13 trials were quasi-randomised; "
+                                                                  "their allocation is judged under risk of bias")
+    assert a.certainty == "high"                                   # the start is the same; it is now explained
+    assert a.summary().loc["Start", "reason"].startswith("started high (judged): 6 of 13")
+    assert a.footnotes[0].startswith("Start (high): 6 of 13") and "RCTs start" not in a.describe()
+    sof = summary_of_findings([SoFRow(a, measure="RR", estimate=-0.7, ci_low=-1.0, ci_high=-0.4, participants=100,
+                                      studies=13, studies_label="13 trials (7 randomised, 6 quasi-randomised)")])
+    assert sof.loc[0, "participants (studies)"] == "100 (13 trials (7 randomised, 6 quasi-randomised))"
+    plain = summary_of_findings([SoFRow(GradeAssessment("TB", judgements=judgements), measure="RR", estimate=-0.7,
+                                        ci_low=-1.0, ci_high=-0.4, participants=100, studies=13)])
+    assert plain.loc[0, "participants (studies)"] == "100 (13 RCTs)"
