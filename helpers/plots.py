@@ -905,9 +905,10 @@ def mcid_zones_plot(estimate: float, ci_low: float, ci_high: float, panels: Sequ
     the benefit zone beyond the threshold (green), the trivial zone within
     ±threshold (grey) and the harm zone (red), the zones of
     :func:`helpers.mcid.compare_to_mcid`, over its own x range, so a 0-10
-    reading is not drawn on a 0-100 axis. ``direction`` is
-    "lower_is_better" or "higher_is_better". ``fig.zones`` holds each panel's
-    (benefit, trivial, harm) spans as drawn.
+    reading is not drawn on a 0-100 axis (zones are clipped to it; the range
+    must hold the CI and 0). ``direction`` is "lower_is_better" or
+    "higher_is_better". ``fig.zones`` holds each panel's (benefit, trivial,
+    harm) spans as drawn (None for a zone outside the range).
     """
     if direction not in ("lower_is_better", "higher_is_better"):
         raise ValueError(f"direction must be 'lower_is_better' or 'higher_is_better', got {direction!r}")
@@ -918,13 +919,16 @@ def mcid_zones_plot(estimate: float, ci_low: float, ci_high: float, panels: Sequ
     good = -1 if direction == "lower_is_better" else 1
     fig.zones = []
     for ax, (title, m, (x_min, x_max)) in zip(axes, panels):
-        if not (x_min < min(ci_low, -m) and x_max > max(ci_high, m)):
-            raise ValueError(f"panel {title!r}: the x range {x_min:g} to {x_max:g} must hold the CI and ±{m:g}")
-        benefit = (x_min, -m) if good < 0 else (m, x_max)
-        harm = (m, x_max) if good < 0 else (x_min, -m)
-        for (lo, hi), colour in [(benefit, "#d9ead3"), ((-m, m), "#eeeeee"), (harm, "#f4cccc")]:
-            ax.axvspan(lo, hi, color=colour, lw=0)
-        fig.zones.append((benefit, (-m, m), harm))
+        if not (x_min < min(ci_low, 0.0) and x_max > max(ci_high, 0.0)):
+            raise ValueError(f"panel {title!r}: the x range {x_min:g} to {x_max:g} must hold the CI and 0")
+        clip = lambda lo, hi: (max(lo, x_min), min(hi, x_max)) if max(lo, x_min) < min(hi, x_max) else None  # noqa: E731
+        benefit = clip(-np.inf, -m) if good < 0 else clip(m, np.inf)
+        harm = clip(m, np.inf) if good < 0 else clip(-np.inf, -m)
+        zones = (benefit, clip(-m, m), harm)
+        for span, colour in zip(zones, ("#d9ead3", "#eeeeee", "#f4cccc")):
+            if span is not None:
+                ax.axvspan(*span, color=colour, lw=0)
+        fig.zones.append(zones)
         ax.axvline(0, color="black", lw=1)
         ax.plot([ci_low, ci_high], [0.5, 0.5], color="black", lw=3)
         ax.plot([estimate], [0.5], "D", color="black", ms=8)

@@ -18,6 +18,7 @@ def test_mcid_zones_follow_the_direction_and_each_panel_keeps_its_own_range():
     assert ax10.get_xlim() == (-8, 3) and ax100.get_xlim() == (-25, 5)
     benefit, trivial, harm = fig.zones[0]
     assert benefit == (-8, -2.0) and trivial == (-2.0, 2.0) and harm == (2.0, 3)
+    assert fig.zones[1] == ((-25, -15.0), (-15.0, 5), None)            # +15 lies beyond the axis: no harm zone
     # the zone the estimate is drawn in is the zone compare_to_mcid names
     c = compare_to_mcid(-3.48, -6.61, -0.35, 2.0, "lower_is_better")
     assert c.point_zone == "important benefit" and benefit[0] <= -3.48 <= benefit[1]
@@ -29,7 +30,7 @@ def test_mcid_zones_reject_an_axis_that_hides_the_ci():
     with pytest.raises(ValueError, match="must hold the CI"):
         mcid_zones_plot(-3.48, -6.61, -0.35, [("0-10", 2.0, (-5, 3))], direction="lower_is_better", xlabel="MD")
     with pytest.raises(ValueError, match="must hold the CI"):      # the upper end too
-        mcid_zones_plot(-3.48, -6.61, -0.35, [("0-10", 2.0, (-8, 1))], direction="lower_is_better", xlabel="MD")
+        mcid_zones_plot(-3.48, -6.61, -0.35, [("0-10", 2.0, (-8, -0.5))], direction="lower_is_better", xlabel="MD")
     with pytest.raises(ValueError, match="direction"):
         mcid_zones_plot(-3.48, -6.61, -0.35, [("0-10", 2.0, (-8, 3))], direction="down", xlabel="MD")
 
