@@ -52,7 +52,7 @@ from ._distributions import norm_isf
 from ._format import short_number
 
 __all__ = [
-    "LEVELS", "DOMAINS", "CERTAINTY_LEVELS", "SYMBOLS", "STUDY_DESIGNS", "RULE_SOURCES",
+    "RATINGS", "DOMAINS", "CERTAINTY_LEVELS", "SYMBOLS", "STUDY_DESIGNS", "RULE_SOURCES",
     "DomainJudgement", "GradeAssessment", "Suggestion",
     "suggest_inconsistency", "suggest_imprecision", "suggest_publication_bias", "optimal_information_size",
     "load_grade_rules", "SoFRow", "summary_of_findings", "sof_styler", "export_sof",
@@ -66,7 +66,7 @@ RULES_CSV = DATA_DIR / "grade_rules.csv"
 #: honest fourth answer when the information is not available (e.g. risk of bias without the full
 #: text): it rates down nothing in the best case and up to two levels in the worst, so a certainty
 #: with a domain not assessed is an upper bound, and says so.
-LEVELS = {"not serious": 0, "serious": -1, "very serious": -2, "not assessed": 0,
+RATINGS = {"not serious": 0, "serious": -1, "very serious": -2, "not assessed": 0,
           "undetected": 0, "strongly suspected": -1}
 #: GRADE's words for publication bias ("undetected" / "strongly suspected"; GRADE 5 asks authors to "suspect
 #: publication bias", rule PB-02). "not serious"/"serious" given for this domain are stored as these words.
@@ -185,10 +185,10 @@ def _domain(name) -> str:
     return key
 
 
-def _level(level, domain: str) -> str:
-    key = str(level).strip().lower()
-    if key not in LEVELS:
-        raise ValueError(f"level must be one of {tuple(LEVELS)} (GRADE's words), got {level!r}")
+def _rating(rating, domain: str) -> str:
+    key = str(rating).strip().lower()
+    if key not in RATINGS:
+        raise ValueError(f"rating must be one of {tuple(RATINGS)} (GRADE's words), got {rating!r}")
     if domain == "publication_bias":
         return PUBLICATION_BIAS_WORDS.get(key, key)
     if key in PUBLICATION_BIAS_WORDS.values():
@@ -199,11 +199,11 @@ def _level(level, domain: str) -> str:
 
 @dataclass(frozen=True)
 class DomainJudgement:
-    """One GRADE domain for one outcome: ``level`` is "not serious", "serious" or "very serious",
+    """One GRADE domain for one outcome: ``rating`` is "not serious", "serious" or "very serious",
     or "not assessed" where the information needed is not available. Publication bias takes GRADE's
     words, "undetected" (0) or "strongly suspected" (-1); "not serious"/"serious" are stored as those.
 
-    A reason is required whenever the level rates down (GRADE asks authors
+    A reason is required whenever the rating rates down (GRADE asks authors
     to explain every downgrade) and for "not assessed" (say what is
     missing); ``footnote`` is the text for the Summary of Findings table (the
     reason is used if it is empty).
@@ -213,23 +213,29 @@ class DomainJudgement:
     """
 
     domain: str
-    level: str
+    rating: str
     reason: str = ""
     footnote: str = ""
 
     def __post_init__(self):
         object.__setattr__(self, "domain", _domain(self.domain))
-        object.__setattr__(self, "level", _level(self.level, self.domain))
+        object.__setattr__(self, "rating", _rating(self.rating, self.domain))
         object.__setattr__(self, "reason", str(self.reason).strip())
         object.__setattr__(self, "footnote", str(self.footnote).strip())
-        if (LEVELS[self.level] < 0 or self.level == "not assessed") and not self.reason:
-            what = "what information is missing" if self.level == "not assessed" else "the reason for rating down"
-            raise ValueError(f"{DOMAIN_LABELS[self.domain]} rated '{self.level}': give {what}")
+        if (RATINGS[self.rating] < 0 or self.rating == "not assessed") and not self.reason:
+            what = "what information is missing" if self.rating == "not assessed" else "the reason for rating down"
+            raise ValueError(f"{DOMAIN_LABELS[self.domain]} rated '{self.rating}': give {what}")
 
     @property
     def levels_down(self) -> int:
         """How many levels this domain rates down: 0, 1 or 2."""
-        return -LEVELS[self.level]
+        return -RATINGS[self.rating]
+
+    @property
+    def level(self) -> str | None:
+        """Former name of :attr:`rating` ("level" elsewhere in the kit is a confidence level); kept only until
+        the notebooks that still read it (14_capstone) are renamed."""
+        return self.rating
 
     @property
     def label(self) -> str:
@@ -245,8 +251,8 @@ def _judgement(domain: str, value) -> DomainJudgement:
         return DomainJudgement(domain, value)
     if isinstance(value, (tuple, list)) and 1 <= len(value) <= 3:
         return DomainJudgement(domain, *value)
-    raise ValueError(f"judgement for {domain!r} must be a DomainJudgement, a level string or a "
-                     f"(level, reason[, footnote]) tuple; got {value!r}")
+    raise ValueError(f"judgement for {domain!r} must be a DomainJudgement, a rating string or a "
+                     f"(rating, reason[, footnote]) tuple; got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -255,7 +261,7 @@ class GradeAssessment:
 
     ``judgements`` covers the five domains exactly once: a sequence of
     :class:`DomainJudgement`, or a mapping ``{domain: DomainJudgement |
-    level | (level, reason[, footnote])}``. ``study_design`` is "RCT" (start
+    rating | (rating, reason[, footnote])}``. ``study_design`` is "RCT" (start
     high) or "observational" (start low) (GRADE 4). ``upgrades`` (levels
     rated up, mainly for non-randomised evidence; Handbook v6.4 ch14) needs
     an ``upgrade_reason``; the kit does not judge whether upgrading is
@@ -356,7 +362,7 @@ class GradeAssessment:
     @property
     def not_assessed(self) -> tuple[str, ...]:
         """Domains judged "not assessed"; if any, :attr:`certainty` is an upper bound."""
-        return tuple(j.domain for j in self.judgements if j.level == "not assessed")
+        return tuple(j.domain for j in self.judgements if j.rating == "not assessed")
 
     def _certainty(self, extra_down: int) -> str:
         score = CERTAINTY_LEVELS.index(self.start) - self.levels_down - extra_down + int(self.upgrades)
@@ -411,9 +417,9 @@ class GradeAssessment:
         """Footnote texts for the SoF table: one per downgraded, not assessed or footnoted domain, and the upgrade."""
         notes = [f"Start ({self.start}): {str(self.start_reason).strip()}"] if str(self.start_reason).strip() else []
         for j in self.judgements:
-            if j.levels_down or j.footnote or j.level == "not assessed":
+            if j.levels_down or j.footnote or j.rating == "not assessed":
                 text = j.footnote or j.reason
-                notes.append(f"{j.label} ({j.level}): {text}" if not j.footnote else text)
+                notes.append(f"{j.label} ({j.rating}): {text}" if not j.footnote else text)
         if self.upgrades:
             notes.append(f"Rated up {self.upgrades} level{'s' if self.upgrades > 1 else ''}: {self.upgrade_reason}")
         if self.overall is not None and self.overall != self.domain_certainty:
@@ -426,7 +432,7 @@ class GradeAssessment:
     def summary(self) -> pd.DataFrame:
         """One row per step: the start, the five domains, any upgrade and the resulting certainty."""
         rows = [("Start", self.start, 0, self._start_text())]
-        rows += [(j.label, j.level, -j.levels_down, j.reason) for j in self.judgements]
+        rows += [(j.label, j.rating, -j.levels_down, j.reason) for j in self.judgements]
         if self.upgrades:
             rows.append(("Upgrades", f"+{self.upgrades}", int(self.upgrades), self.upgrade_reason))
         if self.overall is not None:
@@ -446,7 +452,7 @@ class GradeAssessment:
         return f"{self.symbol} {self.certainty_text}" if self.graded else self.certainty_text
 
     def describe(self) -> str:
-        down = [f"{j.label.lower()} ({j.level}, -{j.levels_down})" for j in self.judgements if j.levels_down]
+        down = [f"{j.label.lower()} ({j.rating}, -{j.levels_down})" for j in self.judgements if j.levels_down]
         text = f"{self.outcome}: {self._shown()}. {self._start_text()}"
         text += "; rated down for " + ", ".join(down) if down else "; not rated down"
         if self.not_assessed:
@@ -469,25 +475,31 @@ class GradeAssessment:
 class Suggestion:
     """A suggested judgement for one domain, with the rule applied and its source. It never imposes.
 
-    ``level`` is one of GRADE's words, or ``None`` when the data cannot
+    ``rating`` is one of GRADE's words, or ``None`` when the data cannot
     support a suggestion (then ``reason`` says why and what to do instead).
     """
 
     domain: str
-    level: str | None
+    rating: str | None
     reason: str
     rule: str
     source: str
 
     def to_judgement(self, footnote: str = "") -> DomainJudgement:
         """Accept the suggestion as a :class:`DomainJudgement` (only if there is one)."""
-        if self.level is None:
-            raise ValueError(f"no suggested level for {self.domain}: {self.reason}")
-        return DomainJudgement(self.domain, self.level, self.reason, footnote)
+        if self.rating is None:
+            raise ValueError(f"no suggested rating for {self.domain}: {self.reason}")
+        return DomainJudgement(self.domain, self.rating, self.reason, footnote)
+
+    @property
+    def level(self) -> str | None:
+        """Former name of :attr:`rating` ("level" elsewhere in the kit is a confidence level); kept only until
+        the notebooks that still read it (14_capstone) are renamed."""
+        return self.rating
 
     def __str__(self) -> str:
-        level = self.level or "no suggestion"
-        return f"{DOMAIN_LABELS[self.domain]}: {level}. {self.reason}\nRule: {self.rule}\nSource: {self.source}"
+        rating = self.rating or "no suggestion"
+        return f"{DOMAIN_LABELS[self.domain]}: {rating}. {self.reason}\nRule: {self.rule}\nSource: {self.source}"
 
 
 #: Overlapping I² bands of the Cochrane Handbook (v5.0.1; same in v6 per a secondary quote).
@@ -532,7 +544,7 @@ def suggest_inconsistency(result: MetaAnalysis, mcid: float | None = None) -> Su
 
     >>> from helpers.pooling import meta_analysis
     >>> res = meta_analysis([0.1, 0.9, -0.4, 1.2, 0.3], [0.02, 0.03, 0.02, 0.04, 0.03])
-    >>> suggest_inconsistency(res).level
+    >>> suggest_inconsistency(res).rating
     'serious'
     """
     result = _check_result(result)
@@ -576,25 +588,25 @@ def suggest_inconsistency(result: MetaAnalysis, mcid: float | None = None) -> Su
                          "kit's sources give no criterion for it; that is your call.")
 
     if i2 >= 75:
-        level = "serious"
+        rating = "serious"
         parts.append("Heterogeneity is considerable; if it is unexplained, GRADE 7 says rating down is appropriate"
                      + (", particularly as " + how + "." if changes_direction else "."))
     elif i2 >= 50:
         if changes_direction:
-            level = "serious"
+            rating = "serious"
             parts.append(f"Heterogeneity is substantial and {how}; if unexplained, GRADE 7 says rating down is "
                          "appropriate.")
         else:
-            level = "not serious"
+            rating = "not serious"
             parts.append("Heterogeneity is substantial but the effects agree in direction (large vs small effects "
                          "only); borderline -- rate down if the differences in size would change decisions.")
     else:
-        level = "not serious"
+        rating = "not serious"
         if result.i2_ci is not None and result.i2_ci[1] >= 75:
             parts.append("But the I² CI reaches the 'considerable' band: with these data, important "
                          "heterogeneity cannot be ruled out.")
     parts.append("If a subgroup analysis or meta-regression explains the heterogeneity, do not rate down.")
-    return Suggestion("inconsistency", level, " ".join(parts), rule, _sources(*rule_ids, "HET-I2-05", "HET-I2-06"))
+    return Suggestion("inconsistency", rating, " ".join(parts), rule, _sources(*rule_ids, "HET-I2-05", "HET-I2-06"))
 
 
 def optimal_information_size(delta: float, sd: float, alpha: float = 0.05, power: float = 0.8) -> int:
@@ -665,7 +677,7 @@ def suggest_imprecision(result: MetaAnalysis, mcid: float | None = None, directi
 
     >>> from helpers.pooling import meta_analysis
     >>> res = meta_analysis([0.1, 0.3, -0.1, 0.25], [0.04, 0.05, 0.03, 0.06])
-    >>> suggest_imprecision(res).level, suggest_imprecision(res, mcid=0.5).level
+    >>> suggest_imprecision(res).rating, suggest_imprecision(res, mcid=0.5).rating
     ('serious', 'not serious')
     """
     result = _check_result(result)
@@ -702,12 +714,12 @@ def suggest_imprecision(result: MetaAnalysis, mcid: float | None = None, directi
         rule = ("GRADE 34 CI approach, thresholds ±MCID: the CI crosses neither -> not serious; one -> serious; "
                 "both -> very serious")
     if crossed == 2:
-        level = "very serious"
+        rating = "very serious"
         parts.append("GRADE 34 says to consider rating down two or three levels when the CI appreciably crosses the "
                      "thresholds (the kit's scale stops at two).")
         rule_ids.append("IMP-09")
     else:
-        level = "serious" if crossed else "not serious"
+        rating = "serious" if crossed else "not serious"
     if ois is not None:
         if n_total is None:
             raise ValueError("ois given without n_total: give the total number of participants in the meta-analysis")
@@ -720,7 +732,7 @@ def suggest_imprecision(result: MetaAnalysis, mcid: float | None = None, directi
             parts.append(f"The optimal information size ({o}) was not needed: GRADE 34 uses it only when the CI "
                          "crosses no threshold.")
         elif n < o:
-            level = "serious"
+            rating = "serious"
             parts.append(f"The CI crosses no threshold, but the total sample ({n}) is below the optimal information "
                          f"size ({o}): rate down (GRADE 34 / GRADE 6); far below it, consider more than one level.")
         else:
@@ -732,7 +744,7 @@ def suggest_imprecision(result: MetaAnalysis, mcid: float | None = None, directi
                      "optimal_information_size(delta, sd).")
     else:
         parts.append("The optimal information size was not checked (give n_total and ois).")
-    return Suggestion("imprecision", level, " ".join(parts), rule, _sources(*dict.fromkeys(rule_ids)))
+    return Suggestion("imprecision", rating, " ".join(parts), rule, _sources(*dict.fromkeys(rule_ids)))
 
 
 def suggest_publication_bias(yi, vi, alpha: float = 0.05, binary: bool = False, *,
@@ -769,7 +781,7 @@ def suggest_publication_bias(yi, vi, alpha: float = 0.05, binary: bool = False, 
     on the same studies, and its p value replaces Egger's (same k >= 10 rule
     and ``alpha``).
 
-    >>> suggest_publication_bias([0.1, 0.3, 0.5], [0.01, 0.02, 0.03]).level is None
+    >>> suggest_publication_bias([0.1, 0.3, 0.5], [0.01, 0.02, 0.03]).rating is None
     True
     """
     if not 0 < alpha < 1:
@@ -804,16 +816,16 @@ def suggest_publication_bias(yi, vi, alpha: float = 0.05, binary: bool = False, 
         text = (f"Egger's test with k = {k}: intercept {eg.intercept:.2f}, t({eg.df:.0f}) = {eg.statistic:.2f}, "
                 f"p = {pvalue:.3f}. ")
     if pvalue < alpha:
-        level = "strongly suspected"
+        rating = "strongly suspected"
         text += ("The funnel plot is asymmetric: smaller studies report different effects. This may be publication "
                  "bias, but also heterogeneity, poorer small trials or chance; check with a funnel plot and "
                  "trim-and-fill before rating down.")
     else:
-        level = "undetected"
+        rating = "undetected"
         text += ("No evidence of asymmetry: publication bias undetected, which does not rule it out (the tests have "
                  "substantial limitations, GRADE 5).")
     ids = ("PB-01", "PB-03", "PB-02", "PB-04") + (("PB-05",) if binary else ())
-    return Suggestion("publication_bias", level, text + binary_note, rule, _sources(*ids))
+    return Suggestion("publication_bias", rating, text + binary_note, rule, _sources(*ids))
 
 
 # --------------------------------------------------------------------------- summary of findings
