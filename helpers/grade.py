@@ -45,7 +45,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .bias import egger_test
+from .bias import BinarySmallStudyTest, egger_test
 from .pooling import MetaAnalysis, meta_analysis
 from ._validate import study_inputs
 from ._distributions import norm_isf
@@ -53,10 +53,11 @@ from ._format import short_number
 from ._sourced import read_sourced_csv
 
 __all__ = [
-    "LEVELS", "DOMAINS", "CERTAINTY_LEVELS", "SYMBOLS", "STUDY_DESIGNS", "RULE_SOURCES",
+    "RATINGS", "DOMAINS", "CERTAINTY_LEVELS", "SYMBOLS", "STUDY_DESIGNS", "RULE_SOURCES",
     "DomainJudgement", "GradeAssessment", "Suggestion",
     "suggest_inconsistency", "suggest_imprecision", "suggest_publication_bias", "optimal_information_size",
     "load_grade_rules", "SoFRow", "summary_of_findings", "sof_styler", "export_sof",
+    "STATEMENT_RULES", "informative_statement",
 ]
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -66,7 +67,7 @@ RULES_CSV = DATA_DIR / "grade_rules.csv"
 #: honest fourth answer when the information is not available (e.g. risk of bias without the full
 #: text): it rates down nothing in the best case and up to two levels in the worst, so a certainty
 #: with a domain not assessed is an upper bound, and says so.
-LEVELS = {"not serious": 0, "serious": -1, "very serious": -2, "not assessed": 0,
+RATINGS = {"not serious": 0, "serious": -1, "very serious": -2, "not assessed": 0,
           "undetected": 0, "strongly suspected": -1}
 #: GRADE's words for publication bias ("undetected" / "strongly suspected"; GRADE 5 asks authors to "suspect
 #: publication bias", rule PB-02). "not serious"/"serious" given for this domain are stored as these words.
@@ -118,6 +119,13 @@ RULE_SOURCES = {
     "GRADE-05": "GRADE 11 (Guyatt et al. 2012, J Clin Epidemiol), abstract",
     "GRADE-06": "GRADE 11 (Guyatt et al. 2012, J Clin Epidemiol), key points",
     "GRADE-07": "KCE Process Book, GRADE introduction",
+    "WORD-01": "SECONDARY SOURCE: GRADE 26 (Santesso et al. 2020, J Clin Epidemiol 119:126), abstract, and its "
+               "wording table as the ACIP GRADE Handbook ch. 11 reproduces it",
+    "WORD-02": "SECONDARY SOURCE: GRADE 26 (Santesso et al. 2020, J Clin Epidemiol 119:126), abstract, and its "
+               "wording table as the ACIP GRADE Handbook ch. 11 reproduces it",
+    "WORD-03": "GRADE 26 (Santesso et al. 2020, J Clin Epidemiol 119:126), abstract",
+    "WORD-04": "SECONDARY SOURCE: GRADE 26's very-low wording as a review applying it quotes it (the kit could not "
+               "read GRADE 26's full text)",
 }
 
 RULE_COLUMNS = ("rule_id", "domain", "rule", "threshold", "source", "doi_or_url", "location", "quote",
@@ -168,10 +176,10 @@ def _domain(name) -> str:
     return key
 
 
-def _level(level, domain: str) -> str:
-    key = str(level).strip().lower()
-    if key not in LEVELS:
-        raise ValueError(f"level must be one of {tuple(LEVELS)} (GRADE's words), got {level!r}")
+def _rating(rating, domain: str) -> str:
+    key = str(rating).strip().lower()
+    if key not in RATINGS:
+        raise ValueError(f"rating must be one of {tuple(RATINGS)} (GRADE's words), got {rating!r}")
     if domain == "publication_bias":
         return PUBLICATION_BIAS_WORDS.get(key, key)
     if key in PUBLICATION_BIAS_WORDS.values():
@@ -182,11 +190,11 @@ def _level(level, domain: str) -> str:
 
 @dataclass(frozen=True)
 class DomainJudgement:
-    """One GRADE domain for one outcome: ``level`` is "not serious", "serious" or "very serious",
+    """One GRADE domain for one outcome: ``rating`` is "not serious", "serious" or "very serious",
     or "not assessed" where the information needed is not available. Publication bias takes GRADE's
     words, "undetected" (0) or "strongly suspected" (-1); "not serious"/"serious" are stored as those.
 
-    A reason is required whenever the level rates down (GRADE asks authors
+    A reason is required whenever the rating rates down (GRADE asks authors
     to explain every downgrade) and for "not assessed" (say what is
     missing); ``footnote`` is the text for the Summary of Findings table (the
     reason is used if it is empty).
@@ -196,23 +204,29 @@ class DomainJudgement:
     """
 
     domain: str
-    level: str
+    rating: str
     reason: str = ""
     footnote: str = ""
 
     def __post_init__(self):
         object.__setattr__(self, "domain", _domain(self.domain))
-        object.__setattr__(self, "level", _level(self.level, self.domain))
+        object.__setattr__(self, "rating", _rating(self.rating, self.domain))
         object.__setattr__(self, "reason", str(self.reason).strip())
         object.__setattr__(self, "footnote", str(self.footnote).strip())
-        if (LEVELS[self.level] < 0 or self.level == "not assessed") and not self.reason:
-            what = "what information is missing" if self.level == "not assessed" else "the reason for rating down"
-            raise ValueError(f"{DOMAIN_LABELS[self.domain]} rated '{self.level}': give {what}")
+        if (RATINGS[self.rating] < 0 or self.rating == "not assessed") and not self.reason:
+            what = "what information is missing" if self.rating == "not assessed" else "the reason for rating down"
+            raise ValueError(f"{DOMAIN_LABELS[self.domain]} rated '{self.rating}': give {what}")
 
     @property
     def levels_down(self) -> int:
         """How many levels this domain rates down: 0, 1 or 2."""
-        return -LEVELS[self.level]
+        return -RATINGS[self.rating]
+
+    @property
+    def level(self) -> str | None:
+        """Former name of :attr:`rating` ("level" elsewhere in the kit is a confidence level); kept only until
+        the notebooks that still read it (14_capstone) are renamed."""
+        return self.rating
 
     @property
     def label(self) -> str:
@@ -228,8 +242,8 @@ def _judgement(domain: str, value) -> DomainJudgement:
         return DomainJudgement(domain, value)
     if isinstance(value, (tuple, list)) and 1 <= len(value) <= 3:
         return DomainJudgement(domain, *value)
-    raise ValueError(f"judgement for {domain!r} must be a DomainJudgement, a level string or a "
-                     f"(level, reason[, footnote]) tuple; got {value!r}")
+    raise ValueError(f"judgement for {domain!r} must be a DomainJudgement, a rating string or a "
+                     f"(rating, reason[, footnote]) tuple; got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -238,11 +252,14 @@ class GradeAssessment:
 
     ``judgements`` covers the five domains exactly once: a sequence of
     :class:`DomainJudgement`, or a mapping ``{domain: DomainJudgement |
-    level | (level, reason[, footnote])}``. ``study_design`` is "RCT" (start
+    rating | (rating, reason[, footnote])}``. ``study_design`` is "RCT" (start
     high) or "observational" (start low) (GRADE 4). ``upgrades`` (levels
     rated up, mainly for non-randomised evidence; Handbook v6.4 ch14) needs
     an ``upgrade_reason``; the kit does not judge whether upgrading is
-    warranted.
+    warranted. ``start_reason`` makes the start an explicit judgement where
+    the design is mixed (e.g. quasi-randomised trials started high with the
+    concern taken to risk of bias): it replaces "RCTs start high (GRADE 4)"
+    in the summary and becomes a footnote.
 
     The domains give a count, :attr:`domain_certainty`,
 
@@ -278,6 +295,7 @@ class GradeAssessment:
     upgrade_reason: str = ""
     overall: str | None = None
     overall_reason: str = ""
+    start_reason: str = ""
 
     def __post_init__(self):
         if not str(self.outcome).strip():
@@ -335,7 +353,7 @@ class GradeAssessment:
     @property
     def not_assessed(self) -> tuple[str, ...]:
         """Domains judged "not assessed"; if any, :attr:`certainty` is an upper bound."""
-        return tuple(j.domain for j in self.judgements if j.level == "not assessed")
+        return tuple(j.domain for j in self.judgements if j.rating == "not assessed")
 
     def _certainty(self, extra_down: int) -> str:
         score = CERTAINTY_LEVELS.index(self.start) - self.levels_down - extra_down + int(self.upgrades)
@@ -388,11 +406,11 @@ class GradeAssessment:
     @property
     def footnotes(self) -> tuple[str, ...]:
         """Footnote texts for the SoF table: one per downgraded, not assessed or footnoted domain, and the upgrade."""
-        notes = []
+        notes = [f"Start ({self.start}): {str(self.start_reason).strip()}"] if str(self.start_reason).strip() else []
         for j in self.judgements:
-            if j.levels_down or j.footnote or j.level == "not assessed":
+            if j.levels_down or j.footnote or j.rating == "not assessed":
                 text = j.footnote or j.reason
-                notes.append(f"{j.label} ({j.level}): {text}" if not j.footnote else text)
+                notes.append(f"{j.label} ({j.rating}): {text}" if not j.footnote else text)
         if self.upgrades:
             notes.append(f"Rated up {self.upgrades} level{'s' if self.upgrades > 1 else ''}: {self.upgrade_reason}")
         if self.overall is not None and self.overall != self.domain_certainty:
@@ -404,8 +422,8 @@ class GradeAssessment:
 
     def summary(self) -> pd.DataFrame:
         """One row per step: the start, the five domains, any upgrade and the resulting certainty."""
-        rows = [("Start", self.start, 0, f"{self.study_design}s start {self.start} (GRADE 4)")]
-        rows += [(j.label, j.level, -j.levels_down, j.reason) for j in self.judgements]
+        rows = [("Start", self.start, 0, self._start_text())]
+        rows += [(j.label, j.rating, -j.levels_down, j.reason) for j in self.judgements]
         if self.upgrades:
             rows.append(("Upgrades", f"+{self.upgrades}", int(self.upgrades), self.upgrade_reason))
         if self.overall is not None:
@@ -416,13 +434,17 @@ class GradeAssessment:
         table.attrs["outcome"] = self.outcome
         return table
 
+    def _start_text(self) -> str:
+        reason = str(self.start_reason).strip()
+        return f"started {self.start} (judged): {reason}" if reason else f"{self.study_design}s start {self.start} (GRADE 4)"
+
     def _shown(self) -> str:
         """Circles and words, e.g. "⊕⊕◯◯ Low"; just the words when not graded."""
         return f"{self.symbol} {self.certainty_text}" if self.graded else self.certainty_text
 
     def describe(self) -> str:
-        down = [f"{j.label.lower()} ({j.level}, -{j.levels_down})" for j in self.judgements if j.levels_down]
-        text = f"{self.outcome}: {self._shown()}. {self.study_design}s start {self.start}"
+        down = [f"{j.label.lower()} ({j.rating}, -{j.levels_down})" for j in self.judgements if j.levels_down]
+        text = f"{self.outcome}: {self._shown()}. {self._start_text()}"
         text += "; rated down for " + ", ".join(down) if down else "; not rated down"
         if self.not_assessed:
             text += "; not assessed: " + ", ".join(DOMAIN_LABELS[d].lower() for d in self.not_assessed)
@@ -444,25 +466,31 @@ class GradeAssessment:
 class Suggestion:
     """A suggested judgement for one domain, with the rule applied and its source. It never imposes.
 
-    ``level`` is one of GRADE's words, or ``None`` when the data cannot
+    ``rating`` is one of GRADE's words, or ``None`` when the data cannot
     support a suggestion (then ``reason`` says why and what to do instead).
     """
 
     domain: str
-    level: str | None
+    rating: str | None
     reason: str
     rule: str
     source: str
 
     def to_judgement(self, footnote: str = "") -> DomainJudgement:
         """Accept the suggestion as a :class:`DomainJudgement` (only if there is one)."""
-        if self.level is None:
-            raise ValueError(f"no suggested level for {self.domain}: {self.reason}")
-        return DomainJudgement(self.domain, self.level, self.reason, footnote)
+        if self.rating is None:
+            raise ValueError(f"no suggested rating for {self.domain}: {self.reason}")
+        return DomainJudgement(self.domain, self.rating, self.reason, footnote)
+
+    @property
+    def level(self) -> str | None:
+        """Former name of :attr:`rating` ("level" elsewhere in the kit is a confidence level); kept only until
+        the notebooks that still read it (14_capstone) are renamed."""
+        return self.rating
 
     def __str__(self) -> str:
-        level = self.level or "no suggestion"
-        return f"{DOMAIN_LABELS[self.domain]}: {level}. {self.reason}\nRule: {self.rule}\nSource: {self.source}"
+        rating = self.rating or "no suggestion"
+        return f"{DOMAIN_LABELS[self.domain]}: {rating}. {self.reason}\nRule: {self.rule}\nSource: {self.source}"
 
 
 #: Overlapping I² bands of the Cochrane Handbook (v5.0.1; same in v6 per a secondary quote).
@@ -507,7 +535,7 @@ def suggest_inconsistency(result: MetaAnalysis, mcid: float | None = None) -> Su
 
     >>> from helpers.pooling import meta_analysis
     >>> res = meta_analysis([0.1, 0.9, -0.4, 1.2, 0.3], [0.02, 0.03, 0.02, 0.04, 0.03])
-    >>> suggest_inconsistency(res).level
+    >>> suggest_inconsistency(res).rating
     'serious'
     """
     result = _check_result(result)
@@ -551,25 +579,25 @@ def suggest_inconsistency(result: MetaAnalysis, mcid: float | None = None) -> Su
                          "kit's sources give no criterion for it; that is your call.")
 
     if i2 >= 75:
-        level = "serious"
+        rating = "serious"
         parts.append("Heterogeneity is considerable; if it is unexplained, GRADE 7 says rating down is appropriate"
                      + (", particularly as " + how + "." if changes_direction else "."))
     elif i2 >= 50:
         if changes_direction:
-            level = "serious"
+            rating = "serious"
             parts.append(f"Heterogeneity is substantial and {how}; if unexplained, GRADE 7 says rating down is "
                          "appropriate.")
         else:
-            level = "not serious"
+            rating = "not serious"
             parts.append("Heterogeneity is substantial but the effects agree in direction (large vs small effects "
                          "only); borderline -- rate down if the differences in size would change decisions.")
     else:
-        level = "not serious"
+        rating = "not serious"
         if result.i2_ci is not None and result.i2_ci[1] >= 75:
             parts.append("But the I² CI reaches the 'considerable' band: with these data, important "
                          "heterogeneity cannot be ruled out.")
     parts.append("If a subgroup analysis or meta-regression explains the heterogeneity, do not rate down.")
-    return Suggestion("inconsistency", level, " ".join(parts), rule, _sources(*rule_ids, "HET-I2-05", "HET-I2-06"))
+    return Suggestion("inconsistency", rating, " ".join(parts), rule, _sources(*rule_ids, "HET-I2-05", "HET-I2-06"))
 
 
 def optimal_information_size(delta: float, sd: float, alpha: float = 0.05, power: float = 0.8) -> int:
@@ -640,7 +668,7 @@ def suggest_imprecision(result: MetaAnalysis, mcid: float | None = None, directi
 
     >>> from helpers.pooling import meta_analysis
     >>> res = meta_analysis([0.1, 0.3, -0.1, 0.25], [0.04, 0.05, 0.03, 0.06])
-    >>> suggest_imprecision(res).level, suggest_imprecision(res, mcid=0.5).level
+    >>> suggest_imprecision(res).rating, suggest_imprecision(res, mcid=0.5).rating
     ('serious', 'not serious')
     """
     result = _check_result(result)
@@ -677,12 +705,12 @@ def suggest_imprecision(result: MetaAnalysis, mcid: float | None = None, directi
         rule = ("GRADE 34 CI approach, thresholds ±MCID: the CI crosses neither -> not serious; one -> serious; "
                 "both -> very serious")
     if crossed == 2:
-        level = "very serious"
+        rating = "very serious"
         parts.append("GRADE 34 says to consider rating down two or three levels when the CI appreciably crosses the "
                      "thresholds (the kit's scale stops at two).")
         rule_ids.append("IMP-09")
     else:
-        level = "serious" if crossed else "not serious"
+        rating = "serious" if crossed else "not serious"
     if ois is not None:
         if n_total is None:
             raise ValueError("ois given without n_total: give the total number of participants in the meta-analysis")
@@ -695,7 +723,7 @@ def suggest_imprecision(result: MetaAnalysis, mcid: float | None = None, directi
             parts.append(f"The optimal information size ({o}) was not needed: GRADE 34 uses it only when the CI "
                          "crosses no threshold.")
         elif n < o:
-            level = "serious"
+            rating = "serious"
             parts.append(f"The CI crosses no threshold, but the total sample ({n}) is below the optimal information "
                          f"size ({o}): rate down (GRADE 34 / GRADE 6); far below it, consider more than one level.")
         else:
@@ -707,10 +735,11 @@ def suggest_imprecision(result: MetaAnalysis, mcid: float | None = None, directi
                      "optimal_information_size(delta, sd).")
     else:
         parts.append("The optimal information size was not checked (give n_total and ois).")
-    return Suggestion("imprecision", level, " ".join(parts), rule, _sources(*dict.fromkeys(rule_ids)))
+    return Suggestion("imprecision", rating, " ".join(parts), rule, _sources(*dict.fromkeys(rule_ids)))
 
 
-def suggest_publication_bias(yi, vi, alpha: float = 0.05, binary: bool = False) -> Suggestion:
+def suggest_publication_bias(yi, vi, alpha: float = 0.05, binary: bool = False, *,
+                             test: BinarySmallStudyTest | None = None) -> Suggestion:
     """Suggest a judgement for publication bias ("undetected" / "strongly suspected") from Egger's test, k >= 10.
 
     Rule of thumb: "tests for funnel plot asymmetry should be used only when
@@ -738,8 +767,12 @@ def suggest_publication_bias(yi, vi, alpha: float = 0.05, binary: bool = False) 
     and Peters' tests "maintain better control of the false-positive rate"
     (Harbord, Harris & Sterne 2009, PB-05); use one of them (the binary-outcome
     tests in :mod:`helpers.bias`) and read Egger's p as a rough guide only.
+    ``test=`` does that: pass the result of
+    :func:`helpers.bias.peters_test` or :func:`~helpers.bias.harbord_test`
+    on the same studies, and its p value replaces Egger's (same k >= 10 rule
+    and ``alpha``).
 
-    >>> suggest_publication_bias([0.1, 0.3, 0.5], [0.01, 0.02, 0.03]).level is None
+    >>> suggest_publication_bias([0.1, 0.3, 0.5], [0.01, 0.02, 0.03]).rating is None
     True
     """
     if not 0 < alpha < 1:
@@ -756,19 +789,34 @@ def suggest_publication_bias(yi, vi, alpha: float = 0.05, binary: bool = False) 
                           "Judge from how the evidence was found instead: many small, commercially funded studies "
                           "are a warning sign (GRADE 5).",
                           rule, _sources("PB-01", "PB-02"))
-    eg = egger_test(meta_analysis(y, v))
-    text = f"Egger's test with k = {k}: intercept {eg.intercept:.2f}, t({eg.df:.0f}) = {eg.statistic:.2f}, p = {eg.pvalue:.3f}. "
-    if eg.pvalue < alpha:
-        level = "strongly suspected"
+    if test is not None:
+        if not isinstance(test, BinarySmallStudyTest):
+            raise ValueError(f"test must be the result of peters_test or harbord_test, got {type(test).__name__}")
+        if test.k > k:
+            raise ValueError(f"the {test.method} test used {test.k} studies but yi holds {k}: run it on the same studies")
+        rule = rule.replace("Egger's test", f"{test.method}'s test")
+        binary_note = (f" {test.method}'s test suits ratio measures from 2x2 tables, where Egger's gives false "
+                       "positives (PB-04, PB-05).")
+        pvalue = test.pvalue
+        text = (f"{test.method}'s test with k = {test.k}: asymmetry coefficient {test.bias:.3g}, "
+                f"t({test.df}) = {test.t:.2f}, p = {pvalue:.3f}. ")
+        binary = True
+    else:
+        eg = egger_test(meta_analysis(y, v))
+        pvalue = eg.pvalue
+        text = (f"Egger's test with k = {k}: intercept {eg.intercept:.2f}, t({eg.df:.0f}) = {eg.statistic:.2f}, "
+                f"p = {pvalue:.3f}. ")
+    if pvalue < alpha:
+        rating = "strongly suspected"
         text += ("The funnel plot is asymmetric: smaller studies report different effects. This may be publication "
                  "bias, but also heterogeneity, poorer small trials or chance; check with a funnel plot and "
                  "trim-and-fill before rating down.")
     else:
-        level = "undetected"
+        rating = "undetected"
         text += ("No evidence of asymmetry: publication bias undetected, which does not rule it out (the tests have "
                  "substantial limitations, GRADE 5).")
     ids = ("PB-01", "PB-03", "PB-02", "PB-04") + (("PB-05",) if binary else ())
-    return Suggestion("publication_bias", level, text + binary_note, rule, _sources(*ids))
+    return Suggestion("publication_bias", rating, text + binary_note, rule, _sources(*ids))
 
 
 # --------------------------------------------------------------------------- summary of findings
@@ -792,7 +840,9 @@ class SoFRow:
     either left as None shows as "not reported" (a review's abstract often
     gives neither). ``design_note`` labels an assumption or a qualification
     of the design next to the count, e.g. "design assumed, not read" gives
-    "1265 (5 RCTs; design assumed, not read)".
+    "1265 (5 RCTs; design assumed, not read)". ``studies_label`` replaces
+    the "5 RCTs" part when the designs are mixed, e.g. "13 trials (7
+    randomised, 6 quasi-randomised)".
     """
 
     assessment: GradeAssessment
@@ -808,6 +858,7 @@ class SoFRow:
     comments: str = ""
     decimals: int = 2
     design_note: str = ""
+    studies_label: str = ""
 
 
 def _diff_text(x: float, decimals: int) -> tuple[str, str]:
@@ -930,6 +981,8 @@ def summary_of_findings(rows: Iterable[SoFRow | Mapping]) -> pd.DataFrame:
                ("RCTs" if design == "RCT" else "observational studies")
         people = "not reported" if row.participants is None else str(int(row.participants))
         count = f"k not reported; {noun}" if studies is None else f"{int(studies)} {noun}"
+        if row.studies_label.strip():
+            count = row.studies_label.strip()
         if row.design_note.strip():
             count += f"; {row.design_note.strip()}"
         row_letters, row_notes = [], []
@@ -1021,3 +1074,67 @@ def export_sof(df: pd.DataFrame, path_csv=None, path_html=None) -> list[Path]:
         path_html.write_text("<!DOCTYPE html>\n<meta charset='utf-8'>\n" + body, encoding="utf-8")
         written.append(path_html)
     return written
+
+
+# --------------------------------------------------------------------------- how to say it
+
+#: GRADE 26's wording by certainty: (rule id in data/grade_rules.csv, sentence template). ``{x}`` is the
+#: intervention, ``{y}`` the outcome, ``{verb}``/``{verbs}`` "reduce"/"reduces" or "increase"/"increases".
+STATEMENT_RULES = {
+    "high": ("WORD-01", "{x} {verbs} {y}"),
+    "moderate": ("WORD-02", "{x} probably {verbs} {y}"),
+    "low": ("WORD-03", "{x} may {verb} {y}"),
+    "very low": ("WORD-04", "it is unclear whether {x} affects {y} because the evidence is very uncertain"),
+}
+STATEMENT_DIRECTIONS = ("reduce", "increase")
+
+
+def informative_statement(certainty, direction: str, outcome: str, intervention: str = "the intervention") -> str:
+    """A "how to report" sentence whose verb matches the certainty of the evidence (GRADE 26).
+
+    GRADE 26 (Santesso et al. 2020, J Clin Epidemiol 119:126-135) words a
+    finding by its size *and* its certainty: for a large effect "x results
+    in a large reduction…; x likely results in a large reduction…; x may
+    result in a large reduction…" at high, moderate and low certainty
+    (abstract, rule WORD-03). The kit uses the plainest forms of its table
+    (rules WORD-01 to WORD-04 in ``data/grade_rules.csv``, quoted there):
+
+    ========== ===============================================================
+    high       "<intervention> reduces <outcome>"
+    moderate   "<intervention> probably reduces <outcome>"
+    low        "<intervention> may reduce <outcome>"
+    very low   "it is unclear whether <intervention> affects <outcome> because
+               the evidence is very uncertain" (whatever the direction)
+    ========== ===============================================================
+
+    ``certainty`` is one of :data:`CERTAINTY_LEVELS` or a
+    :class:`GradeAssessment` (its ``certainty``); ``direction`` is "reduce"
+    or "increase" (what the point estimate does to the outcome). The size
+    words ("slightly", "a large reduction") are the author's to add: they
+    depend on thresholds the kit does not choose. An outcome that is not
+    graded has no GRADE wording, and ``ValueError`` says so. The very-low
+    wording was read only in a secondary source (WORD-04).
+
+    >>> informative_statement("moderate", "reduce", "tuberculosis", "BCG vaccination")
+    'BCG vaccination probably reduces tuberculosis.'
+    >>> informative_statement("very low", "increase", "pain")
+    'It is unclear whether the intervention affects pain because the evidence is very uncertain.'
+    """
+    if isinstance(certainty, GradeAssessment):
+        if not certainty.graded:
+            raise ValueError(f"{certainty.outcome}: not graded ({', '.join(certainty.not_assessed)} not assessed), "
+                             "so no certainty wording applies; report the estimate and say it was not graded")
+        certainty = certainty.certainty
+    key = str(certainty).strip().lower()
+    if key not in STATEMENT_RULES:
+        raise ValueError(f"certainty must be one of {CERTAINTY_LEVELS} or a GradeAssessment, got {certainty!r}")
+    verb = str(direction).strip().lower()
+    if verb not in STATEMENT_DIRECTIONS:
+        raise ValueError(f"direction must be one of {STATEMENT_DIRECTIONS} (what the estimate does to the outcome), "
+                         f"got {direction!r}")
+    for name, text in (("outcome", outcome), ("intervention", intervention)):
+        if not str(text).strip():
+            raise ValueError(f"{name} must be named (a non-empty string)")
+    sentence = STATEMENT_RULES[key][1].format(x=str(intervention).strip(), y=str(outcome).strip(), verb=verb,
+                                              verbs=verb + "s")
+    return sentence[0].upper() + sentence[1:] + "."

@@ -56,7 +56,7 @@ from .absolute_effects import nnt, risk_difference_at
 from .pooling import MetaAnalysis
 
 __all__ = [
-    "DIRECTIONS", "CATEGORIES", "ZONES",
+    "DIRECTIONS", "CATEGORIES", "RULE_OF_THUMB_CATEGORIES", "ZONES",
     "MCIDComparison", "compare_to_mcid", "interpret_result",
     "smd_to_units", "md_to_smd",
     "MCIDProbability", "prob_exceeds_mcid",
@@ -70,6 +70,13 @@ THRESHOLDS_CSV = DATA_DIR / "mcid_thresholds.csv"
 
 DIRECTIONS = ("higher_is_better", "lower_is_better")
 CATEGORIES = ("clearly important", "possibly important", "clearly not important", "inconclusive")
+#: The same four categories when the threshold is a rule of thumb for effect *size* (Cohen's 0.2 "small"): it says
+#: how big an effect is, not whether it matters to patients, so no verdict says "important" ("{size}" is the
+#: size word, e.g. "small").
+RULE_OF_THUMB_CATEGORIES = ("at least {size}", "possibly {size}", "below {size}", "inconclusive")
+#: Cohen's anchors as the Cochrane Handbook 5.1 12.6.2 quotes them ("0.2 represents a small effect, 0.5 a
+#: moderate effect, and 0.8 a large effect"; data/mcid_thresholds.csv, rows with kind "rule of thumb").
+COHEN_ANCHORS = ((0.8, "large"), (0.5, "moderate"), (0.0, "small"))
 #: The three ranges the MCID cuts the effect axis into, from worst to best.
 ZONES = ("important harm", "trivial", "important benefit")
 
@@ -134,13 +141,27 @@ def _zones_between(lo: float, hi: float, m: float) -> tuple[str, ...]:
     return ZONES[first:last + 1]
 
 
-def _zone_phrase(zones: tuple[str, ...]) -> str:
-    names = {"important harm": "important harm", "trivial": "trivial effects", "important benefit": "important benefit"}
+_IMPORTANCE_WORDS = {"important harm": "important harm", "trivial": "trivial effects",
+                     "important benefit": "important benefit"}
+
+
+def _size_words(size: str) -> dict[str, str]:
+    """Zone names for a rule-of-thumb threshold: sizes, never importance."""
+    return {"important harm": f"at least {size} harm", "trivial": f"effects below {size}",
+            "important benefit": f"at least {size} benefit"}
+
+
+def _zone_phrase(zones: tuple[str, ...], names: dict[str, str] = _IMPORTANCE_WORDS) -> str:
     if len(zones) == 1:
         return f"lies entirely in the range of {names[zones[0]]}"
     if len(zones) == 2:
         return f"runs from {names[zones[0]]} to {names[zones[1]]}"
-    return "runs from important harm through trivial effects to important benefit"
+    return f"runs from {names[zones[0]]} through {names[zones[1]]} to {names[zones[2]]}"
+
+
+def _cohen_size(m: float) -> str:
+    """The size word Cohen's anchors give a threshold of m SD (0.2 small, 0.5 moderate, 0.8 large)."""
+    return next(word for cut, word in COHEN_ANCHORS if m >= cut)
 
 
 # --------------------------------------------------------------------------- compare_to_mcid
@@ -149,7 +170,9 @@ def _zone_phrase(zones: tuple[str, ...]) -> str:
 class MCIDComparison:
     """A pooled effect set against an MCID; see :func:`compare_to_mcid` for the definitions.
 
-    ``category`` is one of :data:`CATEGORIES`; ``side`` is ``"benefit"`` or
+    ``category`` is one of :data:`CATEGORIES` (for a rule-of-thumb threshold,
+    :data:`RULE_OF_THUMB_CATEGORIES` with its size word, e.g. "at least
+    small"); ``size_label`` is that word (None for other kinds); ``side`` is ``"benefit"`` or
     ``"harm"`` for the two "important" verdicts (``None`` otherwise);
     ``ci_zones``/``pi_zones`` list the ranges of :data:`ZONES` the confidence
     and prediction intervals reach; ``threshold_kind`` and ``estimate_kind``
@@ -180,6 +203,7 @@ class MCIDComparison:
     threshold_kind: str
     estimate_kind: str
     kind_caution: str | None
+    size_label: str | None
     verdict: str
     reasoning: str
 
@@ -189,7 +213,8 @@ class MCIDComparison:
 
 def compare_to_mcid(estimate, ci_low, ci_high, mcid, direction, pi_low=None, pi_high=None,
                     level: float = 0.95, unit: str = "", *, threshold_kind: str = "not stated",
-                    estimate_kind: str = "between-group difference") -> MCIDComparison:
+                    estimate_kind: str = "between-group difference",
+                    size_label: str | None = None) -> MCIDComparison:
     """Classify a pooled effect against a minimal clinically important difference.
 
     ``mcid`` is the size of the MCID (> 0, in the units of ``estimate``);
@@ -244,6 +269,17 @@ def compare_to_mcid(estimate, ci_low, ci_high, mcid, direction, pi_low=None, pi_
     own, and its verdict says "by a rule of thumb threshold (not an
     anchor-based MID)" (or "distribution-based").
 
+    **A rule of thumb names a size, not importance.** Cohen's 0.2/0.5/0.8
+    label small, moderate and large effects (Cochrane Handbook 5.1 12.6.2);
+    nobody derived them from patients. With ``threshold_kind="rule of
+    thumb"`` the zones and categories are the same, but worded as sizes
+    (:data:`RULE_OF_THUMB_CATEGORIES`): "at least small", "possibly small",
+    "below small", "inconclusive", and the reasoning never says "important"
+    or "matters to patients". ``size_label`` is the size word; by default
+    Cohen's anchor the threshold reaches (below 0.5 "small", 0.5 to 0.8
+    "moderate", 0.8 or more "large"); pass it for other bands (e.g. the
+    Handbook's variant, 0.40 = "moderate").
+
     Flags: ``statistically_significant`` (the CI excludes 0),
     ``point_estimate_reaches_mcid`` (in either direction; see ``side`` via
     ``point_zone``), ``ci_excludes_mcid`` (the CI lies within one zone, so it
@@ -254,6 +290,8 @@ def compare_to_mcid(estimate, ci_low, ci_high, mcid, direction, pi_low=None, pi_
     ('clearly not important', True, False)
     >>> compare_to_mcid(0.45, 0.2, 0.7, mcid=0.5, direction="higher_is_better").category
     'inconclusive'
+    >>> compare_to_mcid(-0.23, -0.37, -0.09, 0.2, "lower_is_better", threshold_kind="rule of thumb").verdict
+    'possibly small (benefit), by a rule of thumb threshold (not an anchor-based MID)'
     """
     direction = _check_direction(direction)
     est, lo, hi = _finite("estimate", estimate), _finite("ci_low", ci_low), _finite("ci_high", ci_high)
@@ -274,6 +312,15 @@ def compare_to_mcid(estimate, ci_low, ci_high, mcid, direction, pi_low=None, pi_
         pi_low, pi_high = _finite("pi_low", pi_low), _finite("pi_high", pi_high)
         if pi_low > pi_high:
             raise ValueError(f"pi_low ({pi_low:g}) is above pi_high ({pi_high:g})")
+    sizes = threshold_kind == "rule of thumb"
+    if size_label is not None and not sizes:
+        raise ValueError(f"size_label names the size a rule of thumb gives its threshold; it needs "
+                         f"threshold_kind='rule of thumb' (got {threshold_kind!r})")
+    if sizes:
+        size_label = _cohen_size(m) if size_label is None else str(size_label).strip()
+        if not size_label or "important" in size_label:
+            raise ValueError(f"size_label must be a size word such as 'small' (not about importance), "
+                             f"got {size_label!r}")
 
     sign = 1.0 if direction == "higher_is_better" else -1.0
     b = sign * est
@@ -297,22 +344,40 @@ def compare_to_mcid(estimate, ci_low, ci_high, mcid, direction, pi_low=None, pi_
     significant = lo > 0 or hi < 0
     pct = f"{100 * level:g}%"
     u = f" {unit}" if unit else ""
-    if sign > 0:
-        zones_text = f"values of {_signed(m)} or above are important benefits, values of {_signed(-m)} or below"
+    names = _size_words(size_label) if sizes else _IMPORTANCE_WORDS
+    good, bad = (f"{_signed(m)} or above", f"{_signed(-m)} or below")[::int(sign)]
+    if sizes:
+        zones_text = (f"With a threshold of {short_number(m)}{u} (a '{size_label}' effect by a rule of thumb), values "
+                      f"of {good} are at least {size_label} benefits, values of {bad} at least {size_label} harms, "
+                      f"and anything in between is below {size_label}.")
     else:
-        zones_text = f"values of {_signed(-m)} or below are important benefits, values of {_signed(m)} or above"
+        zones_text = (f"With an MCID of {short_number(m)}{u}, values of {good} are important benefits, values of "
+                      f"{bad} are important harms, and anything in between is too small to matter to patients.")
     sentences = [
         f"The pooled estimate is {short_number(est)}{u} ({pct} CI {short_number(lo)} to {short_number(hi)}); "
         + ("higher values mean benefit." if sign > 0 else "lower values mean benefit."),
-        f"With an MCID of {short_number(m)}{u}, {zones_text} are important harms, and anything in between is too small "
-        "to matter to patients.",
-        f"The point estimate is in the range of {point_zone if point_zone != 'trivial' else 'trivial effects'}"
-        + (" (it reaches the MCID)." if point_zone != "trivial" else " (it does not reach the MCID)."),
-        f"The confidence interval {_zone_phrase(ci_zones)}.",
+        zones_text,
+        f"The point estimate is in the range of {names[point_zone]}"
+        + (f" (it reaches the {'threshold' if sizes else 'MCID'})." if point_zone != "trivial" else
+           f" (it does not reach the {'threshold' if sizes else 'MCID'})."),
+        f"The confidence interval {_zone_phrase(ci_zones, names)}.",
         ("The CI excludes no effect (0), so the result is statistically significant; that alone does not make it "
          "clinically important." if significant else
          "The CI includes no effect (0), so the result is not statistically significant."),
     ]
+    if sizes:
+        size_verdict = {
+            ("clearly important", "benefit"): f"even the least favourable end of the CI is at least a {size_label} benefit.",
+            ("clearly important", "harm"): f"even the most favourable end of the CI is at least a {size_label} harm.",
+            ("possibly important", "benefit"): f"the best estimate is at least a {size_label} benefit, but the CI also "
+                                               f"includes effects below {size_label}.",
+            ("possibly important", "harm"): f"the best estimate is at least a {size_label} harm, but the CI also "
+                                            f"includes effects below {size_label}.",
+            ("clearly not important", None): f"every value in the CI is below {size_label} in both directions.",
+            ("inconclusive", None): f"the best estimate is below {size_label}, but the CI still includes "
+                                    + " and ".join(names[z] for z in ci_zones if z != "trivial")
+                                    + f"; the data cannot tell an effect below {size_label} from a {size_label} one.",
+        }
     verdict = {
         ("clearly important", "benefit"): "even the least favourable end of the CI is an important benefit.",
         ("clearly important", "harm"): "even the most favourable end of the CI is an important harm.",
@@ -326,6 +391,9 @@ def compare_to_mcid(estimate, ci_low, ci_high, mcid, direction, pi_low=None, pi_
                                 + " and ".join(z for z in ci_zones if z != "trivial")
                                 + "; the data cannot tell a trivial effect from an important one.",
     }[(category, side)]
+    if sizes:
+        verdict = size_verdict[(category, side)]
+        category = RULE_OF_THUMB_CATEGORIES[CATEGORIES.index(category)].format(size=size_label)
     label = category + (f" ({side})" if side else "")
     caution = _kind_caution(threshold_kind, estimate_kind)
     mismatch = estimate_kind == "between-group difference" and threshold_kind in PERSON_LEVEL_KINDS
@@ -342,16 +410,18 @@ def compare_to_mcid(estimate, ci_low, ci_high, mcid, direction, pi_low=None, pi_
     sentences.append(f"Verdict: {shown}: {verdict}")
     if caution:
         sentences.append(caution)
-    if category == "possibly important" and len(ci_zones) == 3:
-        sentences.append("Note that the CI reaches important effects in both directions.")
+    if side and len(ci_zones) == 3:
+        sentences.append(f"Note that the CI reaches {f'at least {size_label}' if sizes else 'important'} effects in "
+                         "both directions.")
 
     pi_zones = prediction = None
     if pi_low is not None:
         pl, ph = sorted((sign * pi_low, sign * pi_high))
         pi_zones = _zones_between(pl, ph, m)
         prediction = (f"The {pct} prediction interval ({short_number(pi_low)} to {short_number(pi_high)}), the range for the true "
-                      f"effect in a new setting, {_zone_phrase(pi_zones)}")
-        prediction += (": in some settings the effect may be important, in others not." if len(pi_zones) > 1
+                      f"effect in a new setting, {_zone_phrase(pi_zones, names)}")
+        prediction += ((f": in some settings the effect may be at least {size_label}, in others not." if sizes else
+                        ": in some settings the effect may be important, in others not.") if len(pi_zones) > 1
                        else ": the effect is expected to be similar in new settings.")
         sentences.append(prediction)
 
@@ -360,7 +430,8 @@ def compare_to_mcid(estimate, ci_low, ci_high, mcid, direction, pi_low=None, pi_
         side=side, point_zone=point_zone, ci_zones=ci_zones, statistically_significant=significant,
         point_estimate_reaches_mcid=point_zone != "trivial", ci_excludes_mcid=len(ci_zones) == 1,
         pi_low=pi_low, pi_high=pi_high, pi_zones=pi_zones, prediction=prediction,
-        threshold_kind=threshold_kind, estimate_kind=estimate_kind, kind_caution=caution, verdict=shown,
+        threshold_kind=threshold_kind, estimate_kind=estimate_kind, kind_caution=caution, size_label=size_label,
+        verdict=shown,
         reasoning=" ".join(sentences),
     )
 
@@ -408,13 +479,14 @@ def _mcid_and_direction(mcid, direction, kind=None):
 
 
 def interpret_result(result: MetaAnalysis, mcid, direction: str | None = None, unit: str = "", *,
-                     threshold_kind: str | None = None) -> MCIDComparison:
+                     threshold_kind: str | None = None, size_label: str | None = None) -> MCIDComparison:
     """:func:`compare_to_mcid` for a :class:`~helpers.pooling.MetaAnalysis`: its estimate, CI, PI and level.
 
     ``mcid`` is a number or a :class:`Threshold` from :func:`threshold_for`
     (whose direction and kind are used if ``direction`` and
     ``threshold_kind`` are not given). Same definitions as
-    :func:`compare_to_mcid`; the estimate is a between-group difference.
+    :func:`compare_to_mcid` (``size_label`` too); the estimate is a
+    between-group difference.
 
     >>> from helpers.pooling import meta_analysis
     >>> res = meta_analysis([0.9, 1.4, 1.1, 1.2], [0.04, 0.05, 0.03, 0.06])
@@ -426,7 +498,7 @@ def interpret_result(result: MetaAnalysis, mcid, direction: str | None = None, u
     mcid, direction, kind = _mcid_and_direction(mcid, direction, threshold_kind)
     return compare_to_mcid(result.estimate, result.ci_low, result.ci_high, mcid, direction,
                            pi_low=result.pi_low, pi_high=result.pi_high, level=result.level, unit=unit,
-                           threshold_kind=kind)
+                           threshold_kind=kind, size_label=size_label)
 
 
 # --------------------------------------------------------------------------- re-expression

@@ -925,3 +925,88 @@ def lines_by_k_plot(panels: Mapping[str, pd.DataFrame], *, ylabel: str, title: s
     axes[0].legend(fontsize=8, frameon=False, loc="best")
     fig.suptitle(title, x=0.01, ha="left", fontsize=11)
     return fig
+
+
+# --------------------------------------------------------------------------- lessons (notebooks 06-08)
+
+__all__ += ["mcid_zones_plot", "pooled_estimates_plot"]
+
+
+def mcid_zones_plot(estimate: float, ci_low: float, ci_high: float, panels: Sequence[tuple[str, float, tuple[float, float]]],
+                    *, direction: str, xlabel: str) -> Figure:
+    """One estimate and its CI against several thresholds, one panel per reading of the scale.
+
+    ``panels`` holds ``(title, threshold, (x_min, x_max))``: each panel shades
+    the benefit zone beyond the threshold (green), the trivial zone within
+    ±threshold (grey) and the harm zone (red), the zones of
+    :func:`helpers.mcid.compare_to_mcid`, over its own x range, so a 0-10
+    reading is not drawn on a 0-100 axis (zones are clipped to it; the range
+    must hold the CI and 0). ``direction`` is "lower_is_better" or
+    "higher_is_better". ``fig.zones`` holds each panel's (benefit, trivial,
+    harm) spans as drawn (None for a zone outside the range).
+    """
+    if direction not in ("lower_is_better", "higher_is_better"):
+        raise ValueError(f"direction must be 'lower_is_better' or 'higher_is_better', got {direction!r}")
+    if not ci_low <= estimate <= ci_high:
+        raise ValueError(f"the estimate ({estimate:g}) must lie inside its CI ({ci_low:g} to {ci_high:g})")
+    fig = Figure(figsize=(8, 1.6 * len(panels) + 0.6), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(len(panels), 1))
+    good = -1 if direction == "lower_is_better" else 1
+    fig.zones = []
+    for ax, (title, m, (x_min, x_max)) in zip(axes, panels):
+        if not (x_min < min(ci_low, 0.0) and x_max > max(ci_high, 0.0)):
+            raise ValueError(f"panel {title!r}: the x range {x_min:g} to {x_max:g} must hold the CI and 0")
+        clip = lambda lo, hi: (max(lo, x_min), min(hi, x_max)) if max(lo, x_min) < min(hi, x_max) else None  # noqa: E731
+        benefit = clip(-np.inf, -m) if good < 0 else clip(m, np.inf)
+        harm = clip(m, np.inf) if good < 0 else clip(-np.inf, -m)
+        zones = (benefit, clip(-m, m), harm)
+        for span, colour in zip(zones, ("#d9ead3", "#eeeeee", "#f4cccc")):
+            if span is not None:
+                ax.axvspan(*span, color=colour, lw=0)
+        fig.zones.append(zones)
+        ax.axvline(0, color="black", lw=1)
+        ax.plot([ci_low, ci_high], [0.5, 0.5], color="black", lw=3)
+        ax.plot([estimate], [0.5], "D", color="black", ms=8)
+        ax.set(yticks=[], ylim=(0, 1), xlim=(x_min, x_max))
+        ax.set_title(title, fontsize=10, loc="left")
+    axes[-1].set_xlabel(xlabel)
+    return fig
+
+
+def pooled_estimates_plot(groups: Sequence[tuple[str, pd.DataFrame]], *, xlabel: str) -> Figure:
+    """Pooled results as printed, one panel per scale: an MD and an SMD never share an axis.
+
+    Each group is ``(title, frame)`` with columns ``label`` (left of the row),
+    ``estimate``, ``ci_low``, ``ci_high``, ``text`` (printed above the
+    square, e.g. "-3.48 [-6.61, -0.35]") and ``favours`` (right of the row:
+    which side favours what). Each panel's x axis is symmetric about 0 and
+    sized to its own CIs. ``fig.rows`` holds the plotted labels per panel.
+    """
+    needed = {"label", "estimate", "ci_low", "ci_high", "text", "favours"}
+    for title, frame in groups:
+        missing = needed - set(frame.columns)
+        if missing:
+            raise ValueError(f"group {title!r} lacks column(s) {sorted(missing)}")
+        bad = ~((frame.ci_low <= frame.estimate) & (frame.estimate <= frame.ci_high))
+        if bad.any():
+            raise ValueError(f"group {title!r}: estimate outside its CI in row(s) {list(frame.label[bad])}")
+    fig = Figure(figsize=(9.5, 6.2), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(len(groups), 1, height_ratios=[len(f) + 0.6 for _, f in groups]))
+    fig.rows = []
+    for ax, (title, frame) in zip(axes, groups):
+        ys = np.arange(len(frame))[::-1]
+        for y, r in zip(ys, frame.itertuples()):
+            ax.plot([r.ci_low, r.ci_high], [y, y], color="black", lw=1.5)
+            ax.plot(r.estimate, y, "s", color=_SQUARE, ms=7)
+            ax.annotate(r.text, (r.estimate, y), xytext=(0, 6), textcoords="offset points", ha="center", fontsize=8)
+        ax.axvline(0, color="grey", lw=1, ls="--")
+        half = 1.15 * np.abs(frame[["ci_low", "ci_high"]].to_numpy(float)).max()
+        ax.set_xlim(-half, half)
+        ax.set_ylim(-0.7, len(frame) - 0.2)
+        ax.set_yticks(ys, list(frame.label), fontsize=8)
+        right = ax.secondary_yaxis("right")
+        right.set_yticks(ys, list(frame.favours), fontsize=7.5, color="darkgreen")
+        ax.set_title(title, fontsize=9.5, loc="left")
+        fig.rows.append(list(frame.label))
+    axes[-1].set_xlabel(xlabel)
+    return fig

@@ -37,12 +37,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .data import DATA, load_peer_support_trials, load_published, printed_decimals
+from .data import (DATA, effect_sizes_from_extraction, load_peer_support_trials, load_published, printed_decimals,
+                   validate_extraction)
 from .pooling import i2_test_based_ci, meta_analysis, subgroup_analysis
 from ._distributions import chi2_sf, norm_isf, norm_sf
 
 __all__ = ["Check", "check_result", "replication_table", "main", "peer_support_effects", "pool_peer_support",
-           "format_difference", "lyons_subset_search", "STUDY_LEVEL", "study_level_table"]
+           "format_difference", "lyons_subset_search", "STUDY_LEVEL", "study_level_table", "analyse_extraction"]
 
 Z95 = norm_isf(0.025)
 RATIO_MEASURES = ("RR", "OR", "HR")
@@ -427,6 +428,66 @@ def _regressions(table: pd.DataFrame, baseline_path: Path, study_level: pd.DataF
             if k not in snow.index or snow.loc[k, "verdict"] != b.verdict:
                 lost.append(f"{k}: was {b.verdict!r}, now {snow.loc[k, 'verdict'] if k in snow.index else 'absent'!r}")
     return lost
+
+
+# --------------------------------------------------------------------------- depth 3: from a student's extraction
+
+def analyse_extraction(sheet: pd.DataFrame, published: pd.DataFrame, **fit) -> pd.DataFrame:
+    """Validate a completed extraction sheet, pool each analysis in it, and set the result beside the published one.
+
+    ``sheet`` is a filled template (:func:`helpers.data.load_template`), one row
+    per trial; ``published`` holds the printed pooled results
+    (:func:`helpers.data.load_published`). Steps:
+
+    1. :func:`helpers.data.validate_extraction`; if any problem is an
+       ``error``, nothing is pooled and the result is the list of what the
+       sheet still needs (``field``, ``problem``, ``rows``), with
+       ``attrs["pooled"] = False``.
+    2. For each (comparison, outcome, timepoint) block of the sheet, the
+       effect sizes (:func:`helpers.data.effect_sizes_from_extraction`; SMD if
+       the published measure is an SMD, else MD; rows with only an estimate
+       and CI enter by the generic inverse-variance route, SE = (upper -
+       lower) / (2 x 1.96), Cochrane Handbook 6.3.1) are pooled with
+       :func:`helpers.pooling.meta_analysis` under ``fit`` (e.g.
+       ``conventions="revman5"``, ``ci_method="hksj"``).
+    3. The result is turned back to the review's own orientation
+       (``favours_peer_support``) and compared with the printed estimate and
+       CI: it "matches to printed precision" when each of the three lies
+       within half a unit of the printed last digit of the printed value.
+
+    A block without exactly one published result is skipped with a message.
+    Cochrane Handbook ch. 5 (collecting data) and 10.3 (pooling by inverse variance).
+    """
+    problems = validate_extraction(sheet)
+    errors = problems[problems.severity == "error"]
+    if len(errors):
+        print(f"{len(errors)} error(s) in the sheet: nothing was pooled. What the sheet still needs:")
+        needs = errors.groupby(["field", "problem"]).size().rename("rows").reset_index()
+        needs.attrs["pooled"] = False
+        return needs
+    rows = []
+    for (comparison, outcome, timepoint), block in sheet.groupby(["comparison", "outcome", "timepoint"], sort=False):
+        match = published[(published.comparison == comparison) & (published.outcome == outcome)
+                          & (published.timepoint == timepoint)]
+        if len(match) != 1:
+            print(f"no single published result for {comparison} / {outcome} / {timepoint}: skipped")
+            continue
+        p = match.iloc[0]
+        measure = "SMD" if str(p.measure).startswith("SMD") else "MD"
+        es = effect_sizes_from_extraction(block, measure=measure, conventions=fit.get("conventions", "metafor"))
+        res = meta_analysis(es.yi, es.vi, labels=es.study, **fit)
+        sign = 1.0 if p.favours_peer_support == "positive" else -1.0
+        est, (lo, hi) = sign * res.estimate, sorted([sign * res.ci_low, sign * res.ci_high])
+        half = _half_unit(int(p.decimals))
+        matches = all(abs(a - b) <= half + 1e-9 for a, b in [(est, p.estimate), (lo, p.ci_low), (hi, p.ci_high)])
+        rows.append({"outcome": outcome, "timepoint": timepoint, "k": res.k, "measure": measure,
+                     "re-analysis": f"{est:.4f} [{lo:.4f}, {hi:.4f}]",
+                     "published": f"{p.estimate_text} [{p.ci_low_text}, {p.ci_high_text}]",
+                     "tau²": round(res.tau2, 4), "I² (%)": round(res.i2, 1), "Q": round(res.q, 2),
+                     "matches to printed precision": matches, "model": res.describe()})
+    result = pd.DataFrame(rows)
+    result.attrs["pooled"] = True
+    return result
 
 
 def baseline_frame(table: pd.DataFrame, study_level: pd.DataFrame) -> pd.DataFrame:

@@ -10,10 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from helpers.bias import egger_test
-from helpers.grade import (CERTAINTY_LEVELS, DOMAINS, LEVELS, RULE_SOURCES, RULES_CSV, SYMBOLS, DomainJudgement,
+from helpers.grade import (CERTAINTY_LEVELS, DOMAINS, RATINGS, RULE_SOURCES, RULES_CSV, SYMBOLS, DomainJudgement,
                            GradeAssessment, SoFRow, Suggestion, export_sof, load_grade_rules,
                            optimal_information_size, sof_styler, suggest_imprecision, suggest_inconsistency,
-                           suggest_publication_bias, summary_of_findings)
+                           suggest_publication_bias, summary_of_findings, STATEMENT_RULES, informative_statement)
 from helpers.pooling import meta_analysis
 
 REASONS = {"not serious": "", "serious": "a concern", "very serious": "a grave concern",
@@ -40,12 +40,12 @@ def fits(reference):
 
 def test_domain_judgement_uses_grades_words_and_requires_reasons():
     j = DomainJudgement("Risk of bias", "Serious", "allocation not concealed")
-    assert (j.domain, j.level, j.levels_down, j.label) == ("risk_of_bias", "serious", 1, "Risk of bias")
+    assert (j.domain, j.rating, j.levels_down, j.label) == ("risk_of_bias", "serious", 1, "Risk of bias")
     assert DomainJudgement("imprecision", "very serious", "wide CI").levels_down == 2
     assert DomainJudgement("imprecision", "not serious").levels_down == 0
     with pytest.raises(ValueError, match="give the reason"):
         DomainJudgement("imprecision", "serious")
-    with pytest.raises(ValueError, match="level must be one of"):
+    with pytest.raises(ValueError, match="rating must be one of"):
         DomainJudgement("imprecision", "moderate", "x")
     with pytest.raises(ValueError, match="domain must be one of"):
         DomainJudgement("imprecise", "serious", "x")
@@ -88,7 +88,7 @@ def test_certainty_does_not_depend_on_how_the_judgements_are_given(first_four, p
     assert as_mapping.judgements == as_list.judgements
     a = as_list
     assert a.symbol == SYMBOLS[a.certainty] and a.symbol.count("\u2295") == CERTAINTY_LEVELS.index(a.certainty) + 1
-    assert a.levels_down == -sum(LEVELS[level] for level in levels)
+    assert a.levels_down == -sum(RATINGS[level] for level in levels)
 
 
 def test_certainty_examples_and_the_floor():
@@ -169,27 +169,27 @@ def _with(fit, i2_ci=None, **changes):
 def test_inconsistency_rule_at_its_thresholds(fits, i2, pi, level):
     res = _with(fits["normand_SMD"], i2=i2, pi_low=pi[0], pi_high=pi[1], i2_ci=(max(i2 - 20, 0), min(i2 + 10, 100)))
     s = suggest_inconsistency(res)
-    assert isinstance(s, Suggestion) and s.domain == "inconsistency" and s.level == level
+    assert isinstance(s, Suggestion) and s.domain == "inconsistency" and s.rating == level
     assert "HET-I2-01" in s.source and "INC-02" in s.source and "SECONDARY SOURCE" in s.source
     assert f"I² = {i2:.0f}%" in s.reason
 
 
 def test_inconsistency_reports_bands_ci_and_pi(fits):
     s = suggest_inconsistency(fits["bcg_logRR"])  # I² 92%, PI -1.87 to 0.44
-    assert s.level == "serious" and "considerable heterogeneity" in s.reason and "crosses 0" in s.reason
+    assert s.rating == "serious" and "considerable heterogeneity" in s.reason and "crosses 0" in s.reason
     res = _with(fits["normand_SMD"], i2=35.0, i2_ci=(0.0, 80.0), pi_low=0.1, pi_high=0.9)
     s = suggest_inconsistency(res)
-    assert s.level == "not serious" and "might not be important" in s.reason and "cannot be ruled out" in s.reason
+    assert s.rating == "not serious" and "might not be important" in s.reason and "cannot be ruled out" in s.reason
     s = suggest_inconsistency(fits["normand_SMD"], mcid=0.5)
-    assert "important effects in both directions" in s.reason and s.level == "serious"
-    assert "very serious" not in (s.level or "")
+    assert "important effects in both directions" in s.reason and s.rating == "serious"
+    assert "very serious" not in (s.rating or "")
 
 
 def test_inconsistency_too_few_studies_and_common_effect(reference):
     d = reference["normand_SMD"]
     s = suggest_inconsistency(meta_analysis(d["yi"][:2], d["vi"][:2]))
-    assert s.level is None and "Too few studies" in s.reason and "k = 2" in s.reason
-    with pytest.raises(ValueError, match="no suggested level"):
+    assert s.rating is None and "Too few studies" in s.reason and "k = 2" in s.reason
+    with pytest.raises(ValueError, match="no suggested rating"):
         s.to_judgement()
     fe = meta_analysis(d["yi"], d["vi"], method="FE")  # no PI: study estimates on both sides of 0 decide
     s = suggest_inconsistency(fe)
@@ -217,7 +217,7 @@ def test_inconsistency_too_few_studies_and_common_effect(reference):
 def test_imprecision_rule_at_its_thresholds(fits, ci, mcid, level):
     res = _with(fits["normand_SMD"], estimate=(ci[0] + ci[1]) / 2, ci_low=ci[0], ci_high=ci[1])
     s = suggest_imprecision(res, mcid=mcid, direction="higher_is_better")
-    assert s.level == level and s.domain == "imprecision"
+    assert s.rating == level and s.domain == "imprecision"
     assert "IMP-08" in s.source
     if level == "very serious":
         assert "IMP-09" in s.source and "two or three levels" in s.reason
@@ -227,20 +227,20 @@ def test_imprecision_uses_one_criterion_the_ci_against_the_targets_thresholds(fi
     res = _with(fits["normand_SMD"], estimate=0.1, ci_low=-0.1, ci_high=0.4)
     against_mcid, against_null = suggest_imprecision(res, mcid=0.5), suggest_imprecision(res)
     # the same CI: precise for "is it important?" (all trivial), imprecise for "is there an effect?"
-    assert against_mcid.level == "not serious" and "trivial effects" in against_mcid.reason
+    assert against_mcid.rating == "not serious" and "trivial effects" in against_mcid.reason
     assert "partially contextualised" in against_mcid.reason and "CERT-03" in against_mcid.source
-    assert against_null.level == "serious" and "minimally contextualised" in against_null.reason
+    assert against_null.rating == "serious" and "minimally contextualised" in against_null.reason
     assert "KCE" not in against_mcid.source + against_null.source
 
 
 def test_imprecision_optimal_information_size(fits):
     res = _with(fits["normand_SMD"], estimate=0.8, ci_low=0.6, ci_high=1.0)
-    assert suggest_imprecision(res, mcid=0.5, n_total=126, ois=126).level == "not serious"
+    assert suggest_imprecision(res, mcid=0.5, n_total=126, ois=126).rating == "not serious"
     s = suggest_imprecision(res, mcid=0.5, n_total=125, ois=126)
-    assert s.level == "serious" and "below the optimal information size" in s.reason and "OIS-02" in s.source
+    assert s.rating == "serious" and "below the optimal information size" in s.reason and "OIS-02" in s.source
     worse = _with(res, ci_low=-0.1)
     crossing = suggest_imprecision(worse, mcid=0.5, n_total=10, ois=126)  # GRADE 34: OIS only without crossing
-    assert crossing.level == "serious" and "not needed" in crossing.reason
+    assert crossing.rating == "serious" and "not needed" in crossing.reason
     assert "not checked" in suggest_imprecision(res, n_total=100).reason
     with pytest.raises(ValueError, match="n_total"):
         suggest_imprecision(res, ois=126)
@@ -270,7 +270,7 @@ def test_optimal_information_size_by_hand():
 def test_publication_bias_not_assessable_below_ten_studies(reference):
     d = reference["normand_MD"]  # k = 9
     s = suggest_publication_bias(d["yi"], d["vi"])
-    assert s.level is None and s.reason.startswith("Not assessable: fewer than 10 studies (k = 9)")
+    assert s.rating is None and s.reason.startswith("Not assessable: fewer than 10 studies (k = 9)")
     assert "SECONDARY SOURCE" in s.source and "PB-01" in s.source
 
 
@@ -279,11 +279,11 @@ def test_publication_bias_uses_egger_from_ten_studies(reference):
     eg = egger_test(meta_analysis(d["yi"], d["vi"]))
     s = suggest_publication_bias(d["yi"], d["vi"])
     assert f"p = {eg.pvalue:.3f}" in s.reason
-    assert s.level == ("strongly suspected" if eg.pvalue < 0.05 else "undetected")
+    assert s.rating == ("strongly suspected" if eg.pvalue < 0.05 else "undetected")
     assert math.isclose(eg.pvalue, reference["bcg_logRR"]["egger"]["p"], rel_tol=1e-6)
     just_above = suggest_publication_bias(d["yi"], d["vi"], alpha=eg.pvalue * 1.0001)
     just_below = suggest_publication_bias(d["yi"], d["vi"], alpha=eg.pvalue * 0.9999)
-    assert (just_above.level, just_below.level) == ("strongly suspected", "undetected")
+    assert (just_above.rating, just_below.rating) == ("strongly suspected", "undetected")
     binary = suggest_publication_bias(d["yi"], d["vi"], binary=True)
     assert "Peters" in binary.reason and "PB-05" in binary.source and "PB-05" not in s.source
     with pytest.raises(ValueError, match="alpha"):
@@ -295,7 +295,7 @@ def test_publication_bias_uses_egger_from_ten_studies(reference):
 def test_suggestions_never_impose_but_can_be_accepted(fits):
     s = suggest_imprecision(fits["normand_SMD"], mcid=0.5)
     j = s.to_judgement(footnote="CI includes no effect and important benefit")
-    assert isinstance(j, DomainJudgement) and j.level == s.level and j.reason == s.reason
+    assert isinstance(j, DomainJudgement) and j.rating == s.rating and j.reason == s.reason
     assert "Rule:" in str(s) and "Source:" in str(s)
 
 
@@ -486,8 +486,8 @@ def test_overall_rating_may_differ_from_the_domain_count_with_a_reason():
 
 def test_publication_bias_takes_grades_words():
     j = DomainJudgement("publication_bias", "serious", "many small industry-funded trials")
-    assert j.level == "strongly suspected" and j.levels_down == 1
-    assert DomainJudgement("publication_bias", "not serious").level == "undetected"
+    assert j.rating == "strongly suspected" and j.levels_down == 1
+    assert DomainJudgement("publication_bias", "not serious").rating == "undetected"
     assert DomainJudgement("publication_bias", "Undetected").levels_down == 0
     with pytest.raises(ValueError, match="publication bias only"):
         DomainJudgement("imprecision", "strongly suspected", "x")
@@ -500,3 +500,78 @@ def test_sof_labels_an_assumed_design():
     sof = summary_of_findings([SoFRow(a, measure="SMD", estimate=0.18, ci_low=0.07, ci_high=0.29, studies=5,
                                       participants=1265, design_note="design assumed, not read")])
     assert sof.loc[0, "participants (studies)"] == "1265 (5 RCTs; design assumed, not read)"
+
+
+# --------------------------------------------------------------------------- informative statements (GRADE 26)
+
+@pytest.mark.parametrize("certainty, expected", [
+    ("high", "BCG vaccination reduces tuberculosis."),
+    ("moderate", "BCG vaccination probably reduces tuberculosis."),
+    ("Low", "BCG vaccination may reduce tuberculosis."),
+    ("very low", "It is unclear whether BCG vaccination affects tuberculosis because the evidence is very uncertain."),
+])
+def test_informative_statement_words_follow_the_certainty(certainty, expected):
+    assert informative_statement(certainty, "reduce", "tuberculosis", "BCG vaccination") == expected
+
+
+def test_informative_statement_hedges_are_the_ones_its_sources_quote():
+    rules = load_grade_rules()
+    assert set(STATEMENT_RULES) == set(CERTAINTY_LEVELS)
+    for certainty, (rule_id, template) in STATEMENT_RULES.items():
+        assert rules.loc[rule_id, "threshold"] == certainty
+        hedge = {"high": "reduces", "moderate": "probably reduces", "low": "may reduce",
+                 "very low": "very uncertain"}[certainty]
+        assert hedge in template.format(x="X", y="Y", verb="reduce", verbs="reduces"), rule_id
+        assert hedge.split()[0] in rules.loc[rule_id, "quote"], rule_id
+    # a harm is worded the same way, and the very-low sentence does not depend on the direction
+    assert informative_statement("moderate", "increase", "nausea") == "The intervention probably increases nausea."
+    assert informative_statement("very low", "increase", "pain") == informative_statement("very low", "reduce", "pain")
+
+
+def test_informative_statement_takes_an_assessment_and_refuses_an_ungraded_one():
+    rest = {d: "not serious" for d in DOMAINS if d != "risk_of_bias"}
+    graded = GradeAssessment("tuberculosis", judgements={"risk_of_bias": ("serious", "quasi-random allocation"), **rest})
+    assert informative_statement(graded, "reduce", "tuberculosis", "BCG") == "BCG probably reduces tuberculosis."
+    ungraded = GradeAssessment("recovery", judgements={"risk_of_bias": ("not assessed", "no full text"), **rest})
+    with pytest.raises(ValueError, match="not graded"):
+        informative_statement(ungraded, "increase", "recovery")
+    with pytest.raises(ValueError, match="certainty must be one of"):
+        informative_statement("medium", "reduce", "pain")
+    with pytest.raises(ValueError, match="direction must be one of"):
+        informative_statement("low", "improves", "pain")
+    with pytest.raises(ValueError, match="outcome must be named"):
+        informative_statement("low", "reduce", " ")
+
+
+def test_publication_bias_takes_peters_or_harbords_test_for_binary_outcomes():
+    from helpers.bias import harbord_test, peters_test
+    from helpers.effect_sizes import log_risk_ratio
+    bcg = pd.read_csv(RULES_CSV.parent / "teaching" / "bcg.csv")
+    counts = (bcg.tpos, bcg.tpos + bcg.tneg, bcg.cpos, bcg.cpos + bcg.cneg)
+    es = log_risk_ratio(*counts)
+    for test in (peters_test(*counts), harbord_test(*counts)):
+        s = suggest_publication_bias(es.yi, es.vi, test=test)
+        assert f"{test.method}'s test with k = 13" in s.reason and f"p = {test.pvalue:.3f}" in s.reason
+        assert s.rating == ("strongly suspected" if test.pvalue < 0.05 else "undetected")
+        assert "Egger" not in s.rule and "PB-05" in s.source
+        # alpha above the test's p flips the suggestion: the p value used is the test's, not Egger's
+        assert suggest_publication_bias(es.yi, es.vi, alpha=test.pvalue + 1e-9, test=test).rating == "strongly suspected"
+    with pytest.raises(ValueError, match="same studies"):
+        suggest_publication_bias(es.yi.iloc[:10], es.vi.iloc[:10], test=peters_test(*counts))
+    with pytest.raises(ValueError, match="peters_test or harbord_test"):
+        suggest_publication_bias(es.yi, es.vi, test=0.2)
+
+
+def test_a_mixed_design_is_labelled_and_its_start_is_a_stated_judgement():
+    judgements = {d: "not serious" for d in DOMAINS}
+    a = GradeAssessment("TB", judgements=judgements, start_reason="6 of 13 trials were quasi-randomised; "
+                                                                  "their allocation is judged under risk of bias")
+    assert a.certainty == "high"                                   # the start is the same; it is now explained
+    assert a.summary().loc["Start", "reason"].startswith("started high (judged): 6 of 13")
+    assert a.footnotes[0].startswith("Start (high): 6 of 13") and "RCTs start" not in a.describe()
+    sof = summary_of_findings([SoFRow(a, measure="RR", estimate=-0.7, ci_low=-1.0, ci_high=-0.4, participants=100,
+                                      studies=13, studies_label="13 trials (7 randomised, 6 quasi-randomised)")])
+    assert sof.loc[0, "participants (studies)"] == "100 (13 trials (7 randomised, 6 quasi-randomised))"
+    plain = summary_of_findings([SoFRow(GradeAssessment("TB", judgements=judgements), measure="RR", estimate=-0.7,
+                                        ci_low=-1.0, ci_high=-0.4, participants=100, studies=13)])
+    assert plain.loc[0, "participants (studies)"] == "100 (13 RCTs)"

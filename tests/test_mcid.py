@@ -386,6 +386,40 @@ def test_other_kinds_get_their_own_note(kind, words):
                                                                   "anchor-based MID)")
 
 
+@pytest.mark.parametrize("est, lo, hi, direction, plain, sized", [
+    (-0.23, -0.37, -0.09, LIB, "possibly important (benefit)", "possibly small (benefit)"),    # 09's recovery SMD
+    (0.36, 0.20, 0.51, HIB, "clearly important (benefit)", "at least small (benefit)"),        # lower limit on 0.2
+    (0.05, -0.1, 0.15, HIB, "clearly not important", "below small"),
+    (0.1, -0.1, 0.3, HIB, "inconclusive", "inconclusive"),
+    (-0.3, -0.5, -0.25, HIB, "clearly important (harm)", "at least small (harm)"),
+])
+def test_a_rule_of_thumb_names_a_size_never_importance(est, lo, hi, direction, plain, sized):
+    stated = compare_to_mcid(est, lo, hi, 0.2, direction)
+    assert stated.verdict == plain
+    c = compare_to_mcid(est, lo, hi, 0.2, direction, threshold_kind="rule of thumb", pi_low=-1.0, pi_high=1.0)
+    assert c.verdict == f"{sized}, by a rule of thumb threshold (not an anchor-based MID)"
+    assert c.category == sized.split(" (")[0] and c.side == stated.side and c.ci_zones == stated.ci_zones
+    # no sentence but the caution (which says why) and the significance sentence mentions importance
+    said = c.reasoning.replace(c.kind_caution, "").replace("does not make it clinically important", "")
+    assert "important" not in said and "to matter" not in said and c.size_label == "small"
+
+
+def test_rule_of_thumb_size_words_follow_cohens_anchors():
+    # Handbook 5.1 12.6.2: "0.2 represents a small effect, 0.5 a moderate effect, and 0.8 a large effect"
+    for m, word in ((0.2, "small"), (0.49, "small"), (0.5, "moderate"), (0.8, "large"), (1.2, "large")):
+        assert compare_to_mcid(0.0, -0.05, 0.05, m, HIB, threshold_kind="rule of thumb").category == f"below {word}"
+    # the Handbook's variant bands are the caller's to name
+    c = compare_to_mcid(0.45, 0.41, 0.6, 0.40, HIB, threshold_kind="rule of thumb", size_label="moderate")
+    assert c.verdict.startswith("at least moderate (benefit)")
+    with pytest.raises(ValueError, match="needs threshold_kind='rule of thumb'"):
+        compare_to_mcid(0.45, 0.41, 0.6, 0.40, HIB, size_label="moderate")
+    with pytest.raises(ValueError, match="size word"):
+        compare_to_mcid(0.45, 0.41, 0.6, 0.40, HIB, threshold_kind="rule of thumb", size_label="important")
+    smd = threshold_for("SMD", text="Rule of thumb: small effect")
+    fit = meta_analysis([0.3, 0.25, 0.35], [0.002, 0.003, 0.002])
+    assert interpret_result(fit, smd, direction=HIB).category == "at least small"
+
+
 def test_kinds_are_validated():
     with pytest.raises(ValueError, match="threshold_kind must be one of"):
         compare_to_mcid(0.2, 0.1, 0.3, 0.5, HIB, threshold_kind="within person")

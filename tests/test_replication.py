@@ -134,3 +134,45 @@ def test_replicate_exits_non_zero_when_a_recorded_verdict_stops_holding(tmp_path
     assert rep.main(["--no-notebooks"]) == 1
     out = capsys.readouterr().out
     assert "Study level" in out and "REGRESSION: study level | lyons2021 | recovery" in out
+
+
+def _suicide_prevention_sheet():
+    """Harrer et al. 2021's SuicidePrevention data (data/teaching) in the extraction template, as notebook 08 builds it."""
+    from helpers.data import DATA, TEMPLATE_COLUMNS
+    sp = pd.read_csv(DATA / "teaching" / "harrer2021_suicideprevention.csv")
+    sheet = pd.DataFrame({column: "" for column in TEMPLATE_COLUMNS}, index=sp.index)
+    sheet["review"], sheet["comparison"], sheet["outcome"], sheet["timepoint"] = "stand-in", "i vs c", "ideation", "post"
+    sheet["study"], sheet["year"], sheet["scale"], sheet["higher_is_better"] = sp.author, sp.pubyear.astype(str), "x", "no"
+    for column, source in [("n_1", "n.e"), ("mean_1", "mean.e"), ("sd_1", "sd.e"),
+                           ("n_2", "n.c"), ("mean_2", "mean.c"), ("sd_2", "sd.c")]:
+        sheet[column] = sp[source].astype(str)
+    sheet["source"], sheet["source_location"], sheet["read_or_derived"] = "dmetar", sp.location, "read"
+    return sheet
+
+
+def _harrer_published():
+    # Harrer et al. 2021, Doing Meta-Analysis in R, "Pooling Effect Sizes", (Standardized) Mean Differences:
+    # g = -0.23 (-0.37 to -0.09), Hedges' g, REML, Hartung-Knapp; lower ideation favours the intervention
+    return pd.DataFrame([{"comparison": "i vs c", "outcome": "ideation", "timepoint": "post", "measure": "SMD",
+                          "estimate": -0.23, "ci_low": -0.37, "ci_high": -0.09, "estimate_text": "-0.23",
+                          "ci_low_text": "-0.37", "ci_high_text": "-0.09", "decimals": 2,
+                          "favours_peer_support": "negative"}])
+
+
+def test_analyse_extraction_reproduces_a_published_pooled_result():
+    from helpers.replication import analyse_extraction
+    out = analyse_extraction(_suicide_prevention_sheet(), _harrer_published(), conventions="meta", ci_method="hksj")
+    assert out.attrs["pooled"] and len(out) == 1
+    row = out.iloc[0]
+    assert row.k == 9 and row["matches to printed precision"]
+    wrong = analyse_extraction(_suicide_prevention_sheet(), _harrer_published(), conventions="meta")   # Wald CI
+    assert not wrong.iloc[0]["matches to printed precision"]
+
+
+def test_analyse_extraction_pools_nothing_while_the_sheet_has_errors(capsys):
+    from helpers.replication import analyse_extraction
+    sheet = _suicide_prevention_sheet()
+    sheet.loc[0, "source"] = ""
+    out = analyse_extraction(sheet, _harrer_published())
+    assert out.attrs["pooled"] is False and "source" in set(out.field)
+    assert "nothing was pooled" in capsys.readouterr().out
