@@ -223,12 +223,6 @@ class DomainJudgement:
         return -RATINGS[self.rating]
 
     @property
-    def level(self) -> str | None:
-        """Former name of :attr:`rating` ("level" elsewhere in the kit is a confidence level); kept only until
-        the notebooks that still read it (14_capstone) are renamed."""
-        return self.rating
-
-    @property
     def label(self) -> str:
         return DOMAIN_LABELS[self.domain]
 
@@ -481,12 +475,6 @@ class Suggestion:
         if self.rating is None:
             raise ValueError(f"no suggested rating for {self.domain}: {self.reason}")
         return DomainJudgement(self.domain, self.rating, self.reason, footnote)
-
-    @property
-    def level(self) -> str | None:
-        """Former name of :attr:`rating` ("level" elsewhere in the kit is a confidence level); kept only until
-        the notebooks that still read it (14_capstone) are renamed."""
-        return self.rating
 
     def __str__(self) -> str:
         rating = self.rating or "no suggestion"
