@@ -111,16 +111,19 @@ writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, pretty = TRUE), "tests/re
 cat("wrote study-level references\n")
 
 # RoB 2 as a subgroup (overall_RoB, separate tau2, REML) and the sensitivity analysis without high-risk rows
-out$rob <- list()
+# "rob" on every row (kit), "rob_trusted" on the trusted rows (notebook 11's primary analysis)
+for (rob_set in c("rob", "rob_trusted")) {
+out[[rob_set]] <- list()
 for (oc in sort(unique(d$outcome))) {
-  rows <- d$outcome == oc
+  rows <- d$outcome == oc & (if (rob_set == "rob") TRUE else trusted)
   levels <- unique(d$overall_RoB[rows])
   fits <- lapply(levels, function(l) { r <- rows & d$overall_RoB == l; fit_json(d$yi_kit[r], d$vi_kit[r], "REML") })
   names(fits) <- levels
   b <- rma(sapply(fits, `[[`, "estimate"), sei = sapply(fits, `[[`, "se"), method = "EE")
   r <- rows & d$overall_RoB != "High risk"
-  out$rob[[oc]] <- list(subgroups = fits, Q_between = b$QE, df = b$k - 1, p = b$QEp,
-                        without_high = fit_json(d$yi_kit[r], d$vi_kit[r], "REML"))
+  out[[rob_set]][[oc]] <- list(subgroups = fits, Q_between = b$QE, df = b$k - 1, p = b$QEp,
+                               without_high = fit_json(d$yi_kit[r], d$vi_kit[r], "REML"))
+}
 }
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, pretty = TRUE), "tests/reference/metafor_peer_support.json")
 cat("wrote RoB references\n")
