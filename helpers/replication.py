@@ -44,7 +44,7 @@ from ._distributions import chi2_sf, norm_isf, norm_sf
 
 __all__ = ["Check", "check_result", "replication_table", "main", "peer_support_effects", "pool_peer_support",
            "format_difference", "lyons_subset_search", "STUDY_LEVEL", "study_level_table", "analyse_extraction",
-           "one_row_per_trial"]
+           "one_row_per_trial", "favour_positive", "oriented_results"]
 
 Z95 = norm_isf(0.025)
 RATIO_MEASURES = ("RR", "OR", "HR")
@@ -179,6 +179,48 @@ def replication_table(published: pd.DataFrame | None = None) -> pd.DataFrame:
                                      if (r["review"], r["outcome"], r["timepoint"]) in _study_level_keys() else "not found"),
                      "source": f"{r['source_location']} ({r['read_from']})"})
     return pd.DataFrame(rows).set_index("id")
+
+
+def favour_positive(row: pd.Series) -> tuple[float, float, float]:
+    """A printed result's estimate and CI turned so that a positive value favours peer support.
+
+    Where the review's own orientation (``favours_peer_support``) is
+    "negative", the estimate is negated *and* the limits swap: (-est,
+    -upper, -lower). An SMD or MD changes sign with the direction of the
+    comparison (Cochrane Handbook 6.5.1.2); ratios would need the log scale.
+    """
+    if row["favours_peer_support"] == "negative":
+        return -row["estimate"], -row["ci_high"], -row["ci_low"]
+    return row["estimate"], row["ci_low"], row["ci_high"]
+
+
+def oriented_results(picks, published: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Printed results from several reviews on one orientation (positive favours peer support), one row per pick.
+
+    ``picks`` holds ``(kind, label, review, outcome, comparison_contains)``
+    tuples: ``kind`` and ``label`` are the caller's names for the row, and the
+    row of :func:`helpers.data.load_published` is the one whose review and
+    outcome match and whose comparison contains the last string. Columns: the
+    two names, ``outcome`` ("recovery" for any recovery outcome), ``measure``,
+    ``k``, ``n``, ``I² (%)``, ``as printed``, the printed orientation, and
+    ``estimate (> 0 favours peer support), low, high`` (:func:`favour_positive`).
+    """
+    published = load_published() if published is None else published
+    rows = []
+    for kind, label, review, outcome, marker in picks:
+        match = published[(published.review == review) & (published.outcome == outcome)
+                          & published.comparison.str.contains(marker, regex=False)]
+        if len(match) != 1:
+            raise ValueError(f"{review} / {outcome} / {marker!r}: {len(match)} published rows match, expected 1")
+        r = match.iloc[0]
+        e, lo, hi = favour_positive(r)
+        rows.append({"kind": kind, "source": label, "outcome": "recovery" if "recovery" in outcome else outcome,
+                     "measure": "MD (raw scale not read)" if r.measure.startswith("MD") else r.measure,
+                     "k": int(r.k), "n": int(r.n), "I² (%)": r.i2_percent,
+                     "as printed": f"{r.estimate_text} [{r.ci_low_text}, {r.ci_high_text}]",
+                     "printed sign favouring peer support": r.favours_peer_support,
+                     "estimate (> 0 favours peer support)": e, "low": lo, "high": hi})
+    return pd.DataFrame(rows)
 
 
 # --------------------------------------------------------------------------- depth 2: from the trials

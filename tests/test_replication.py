@@ -190,3 +190,12 @@ def test_a_trial_with_two_rows_enters_once():
     np.testing.assert_allclose(independent.loc["B", "vi"], (0.01 + 0.04) / 4, rtol=1e-12)
     white = study_level_table().query("review == 'white2020'").iloc[0]
     assert white.k == 5 and white.N.startswith("≥") and "Rogers, 2016" in white.N
+
+
+def test_favour_positive_negates_and_swaps_only_when_negative_favours_peer_support():
+    from helpers.replication import favour_positive, oriented_results
+    row = pd.Series({"favours_peer_support": "negative", "estimate": -0.24, "ci_low": -0.46, "ci_high": -0.02})
+    assert favour_positive(row) == (0.24, 0.02, 0.46)
+    assert favour_positive(row.replace("negative", "positive")) == (-0.24, -0.46, -0.02)
+    table = oriented_results([("any", "LE", "lloydevans2014", "hope", "Table 3 section")])
+    assert table[["estimate (> 0 favours peer support)", "low", "high"]].iloc[0].tolist() == [0.24, 0.02, 0.46]
