@@ -550,6 +550,49 @@ def _shade_significance(ax: Axes, levels: np.ndarray, se_max: float) -> list[Pat
     return [Patch(facecolor=shade, edgecolor="0.5", label=name) for shade, name in zip(shades, names)]
 
 
+def published_results_plot(results: pd.DataFrame, *, colour_by: str, marker_by: str | None = None,
+                           panel_by: str | None = None, panel_titles: Mapping[object, str] | None = None,
+                           panel_xlims: Mapping[object, tuple[float, float]] | None = None, label: str = "label",
+                           estimate: str = "estimate", low: str = "low", high: str = "high", null: float = 0.0) -> Figure:
+    """Published pooled results side by side: one row per result, its estimate and CI, coloured by a column.
+
+    ``results`` has one row per printed result, already on one orientation
+    (e.g. positive favours the intervention), with ``estimate``, ``low``,
+    ``high`` and a ``label`` column for the y axis. ``colour_by`` names the
+    column whose values get a colour each (legend); ``marker_by`` a column
+    whose values get a marker each (square, circle, ...); ``panel_by`` puts
+    each value in a panel of its own, so that results on different scales
+    (an SMD and a raw MD) never share an axis (Cochrane Handbook 10.5: an MD
+    and an SMD are not on one scale). Each point is annotated with
+    "estimate [low, high]" to 2 decimals. A forest plot without a pooled row,
+    for results that must not be pooled (e.g. two reviews that share trials).
+    """
+    panels = list(dict.fromkeys(results[panel_by])) if panel_by else [None]
+    sizes = [int((results[panel_by] == p).sum()) if panel_by else len(results) for p in panels]
+    fig = Figure(figsize=(9, 0.45 * sum(sizes) + 0.9 * len(panels)), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(len(panels), 1, height_ratios=[s + 1 for s in sizes]))
+    colours = dict(zip(dict.fromkeys(results[colour_by]), ("tab:blue", "tab:orange", "tab:green", "tab:purple")))
+    markers = dict(zip(dict.fromkeys(results[marker_by]), "os^D")) if marker_by else {}
+    for ax, p in zip(axes, panels):
+        block = results[results[panel_by] == p] if panel_by else results
+        ys = np.arange(len(block))[::-1]
+        for y, (_, r) in zip(ys, block.iterrows()):
+            ax.plot([r[low], r[high]], [y, y], color=colours[r[colour_by]], lw=2)
+            ax.plot(r[estimate], y, markers.get(r[marker_by], "o") if marker_by else "o", color=colours[r[colour_by]], ms=7)
+            ax.annotate(f"{r[estimate]:.2f} [{r[low]:.2f}, {r[high]:.2f}]", (r[high], y), xytext=(6, -3),
+                        textcoords="offset points", fontsize=8)
+        ax.axvline(null, color="grey", lw=1, ls="--")
+        ax.set_yticks(ys, block[label].tolist(), fontsize=8)
+        ax.set_ylim(-0.6, len(block) - 0.4)
+        if panel_xlims and p in panel_xlims:
+            ax.set_xlim(*panel_xlims[p])
+        ax.set_title((panel_titles or {}).get(p, "" if p is None else str(p)), fontsize=10, loc="left")
+    handles = [Line2D([], [], color=c, lw=2, label=str(v)) for v, c in colours.items()]
+    handles += [Line2D([], [], color="black", marker=m, ls="", label=str(v)) for v, m in markers.items()]
+    axes[0].legend(handles=handles, fontsize=7.5, loc="upper left", frameon=False)
+    return fig
+
+
 def funnel_plot(result: MetaAnalysis, *, contours: Sequence[float] = (0.90, 0.95, 0.99), contour_enhanced: bool = False,
                 trimfill: TrimAndFill | None = None, effect_label: str = "Effect size", ratio: bool = False,
                 ax: Axes | None = None) -> Figure:

@@ -43,7 +43,8 @@ from .pooling import i2_test_based_ci, meta_analysis, subgroup_analysis
 from ._distributions import chi2_sf, norm_isf, norm_sf
 
 __all__ = ["Check", "check_result", "replication_table", "main", "peer_support_effects", "pool_peer_support",
-           "format_difference", "lyons_subset_search", "STUDY_LEVEL", "study_level_table", "analyse_extraction"]
+           "format_difference", "lyons_subset_search", "STUDY_LEVEL", "study_level_table", "analyse_extraction",
+           "one_row_per_trial", "favour_positive", "oriented_results"]
 
 Z95 = norm_isf(0.025)
 RATIO_MEASURES = ("RR", "OR", "HR")
@@ -178,6 +179,48 @@ def replication_table(published: pd.DataFrame | None = None) -> pd.DataFrame:
                                      if (r["review"], r["outcome"], r["timepoint"]) in _study_level_keys() else "not found"),
                      "source": f"{r['source_location']} ({r['read_from']})"})
     return pd.DataFrame(rows).set_index("id")
+
+
+def favour_positive(row: pd.Series) -> tuple[float, float, float]:
+    """A printed result's estimate and CI turned so that a positive value favours peer support.
+
+    Where the review's own orientation (``favours_peer_support``) is
+    "negative", the estimate is negated *and* the limits swap: (-est,
+    -upper, -lower). An SMD or MD changes sign with the direction of the
+    comparison (Cochrane Handbook 6.5.1.2); ratios would need the log scale.
+    """
+    if row["favours_peer_support"] == "negative":
+        return -row["estimate"], -row["ci_high"], -row["ci_low"]
+    return row["estimate"], row["ci_low"], row["ci_high"]
+
+
+def oriented_results(picks, published: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Printed results from several reviews on one orientation (positive favours peer support), one row per pick.
+
+    ``picks`` holds ``(kind, label, review, outcome, comparison_contains)``
+    tuples: ``kind`` and ``label`` are the caller's names for the row, and the
+    row of :func:`helpers.data.load_published` is the one whose review and
+    outcome match and whose comparison contains the last string. Columns: the
+    two names, ``outcome`` ("recovery" for any recovery outcome), ``measure``,
+    ``k``, ``n``, ``I² (%)``, ``as printed``, the printed orientation, and
+    ``estimate (> 0 favours peer support), low, high`` (:func:`favour_positive`).
+    """
+    published = load_published() if published is None else published
+    rows = []
+    for kind, label, review, outcome, marker in picks:
+        match = published[(published.review == review) & (published.outcome == outcome)
+                          & published.comparison.str.contains(marker, regex=False)]
+        if len(match) != 1:
+            raise ValueError(f"{review} / {outcome} / {marker!r}: {len(match)} published rows match, expected 1")
+        r = match.iloc[0]
+        e, lo, hi = favour_positive(r)
+        rows.append({"kind": kind, "source": label, "outcome": "recovery" if "recovery" in outcome else outcome,
+                     "measure": "MD (raw scale not read)" if r.measure.startswith("MD") else r.measure,
+                     "k": int(r.k), "n": int(r.n), "I² (%)": r.i2_percent,
+                     "as printed": f"{r.estimate_text} [{r.ci_low_text}, {r.ci_high_text}]",
+                     "printed sign favouring peer support": r.favours_peer_support,
+                     "estimate (> 0 favours peer support)": e, "low": lo, "high": hi})
+    return pd.DataFrame(rows)
 
 
 # --------------------------------------------------------------------------- depth 2: from the trials
@@ -333,11 +376,55 @@ STUDY_LEVEL = [
 ]
 
 
+def one_row_per_trial(rows: pd.DataFrame, *, r: float = 1.0) -> pd.DataFrame:
+    """Merge the rows a trial has more than once in one analysis into one composite row, so no trial counts twice.
+
+    Rogers 2016 has two rows per outcome ("high support", "low support"),
+    each with Peer support vs CAU, the same SE and no means, SDs or n: they
+    are two analyses of one comparison, not two intervention arms whose means
+    and SDs could be combined (Cochrane Handbook 23.3.4; there is nothing for
+    :func:`helpers.effect_sizes.combine_groups` to combine). Such rows become
+    their mean effect with the variance of a mean of m correlated estimates
+    (Borenstein et al. 2009, ch. 24):
+
+    .. math:: y = \\frac{1}{m}\\sum y_i, \\qquad
+              v = \\frac{1}{m^2}\\Big(\\sum v_i + \\sum_{i \\ne j} r \\sqrt{v_i v_j}\\Big)
+
+    with ``r = 1`` by default (same participants: the conservative choice, the
+    composite is no more precise than one row). The label says "(rows
+    combined)"; ``source_rows`` of the result lists the merged rows.
+    """
+    out = []
+    for _, block in rows.groupby("study", sort=False):
+        if len(block) == 1:
+            out.append(block.assign(source_rows=[(block.source_row.iloc[0],)]))
+            continue
+        se = np.sqrt(block.vi.to_numpy())
+        m = len(block)
+        v = (np.sum(se**2) + r * (np.sum(se) ** 2 - np.sum(se**2))) / m**2
+        first = block.iloc[[0]].copy()
+        first["yi"], first["vi"] = block.yi.mean(), v
+        first["label"] = f"{block.study.iloc[0]}: {block.scale.iloc[0]} ({m} rows combined)" + (
+            " †" if block.effect_flagged.any() else "")
+        first["n"] = block.n.iloc[0]
+        first["source_rows"] = [tuple(block.source_row)]
+        out.append(first)
+    return pd.concat(out)
+
+
+def _n_text(part: pd.DataFrame) -> str:
+    missing = part.study[part.n.isna()]
+    total = int(part.n.sum())
+    return f"{total}" if missing.empty else f"≥ {total} (no n in the data for {'; '.join(missing)})"
+
+
 def study_level_table(trials: pd.DataFrame | None = None, *, method: str = "DL") -> pd.DataFrame:
     """Depth 2: each published result of :data:`STUDY_LEVEL` against the kit's re-pooling of its candidate trials.
 
     Columns: ``review, outcome, timepoint, printed`` (as the review
-    printed it), ``candidates``, ``k, n`` (re-pooled), ``repooled`` (SMD and
+    printed it), ``candidates``, ``k`` (trials, after :func:`one_row_per_trial`),
+    ``n`` (NaN if a trial gives none) and ``N`` (its text: the known total, and
+    which trials give no n), ``repooled`` (SMD and
     CI on the review's sign), ``distance`` (largest miss of estimate and
     CI limits beyond the printed rounding; NaN where nothing can be compared),
     ``estimate, ci_low, ci_high`` (the fit, positive favours peer support),
@@ -362,7 +449,7 @@ def study_level_table(trials: pd.DataFrame | None = None, *, method: str = "DL")
                "printed": (f"{pub['measure']} {pub['estimate_text']} [{pub['ci_low_text']}, {pub['ci_high_text']}], "
                            f"k = {pub['k_text']}, N = {pub['n_text']}") if pub["status"] == "reported" else pub["status"],
                "candidates": "; ".join(s for s, _ in spec["candidates"]), "why": spec["why"],
-               "k": 0, "n": np.nan, "repooled": "", "distance": np.nan, "estimate": np.nan, "ci_low": np.nan,
+               "k": 0, "n": np.nan, "N": "", "repooled": "", "distance": np.nan, "estimate": np.nan, "ci_low": np.nan,
                "ci_high": np.nan, "source_rows": ()}
         if not spec["candidates"]:
             row["verdict"] = f"not re-poolable: {spec['why']}"
@@ -372,12 +459,13 @@ def study_level_table(trials: pd.DataFrame | None = None, *, method: str = "DL")
         for (s, sc), p in zip(spec["candidates"], picks):
             if len(p) == 0:
                 raise ValueError(f"STUDY_LEVEL candidate {s} / {sc} is not in the peer-support data")
-        part = pd.concat(picks)
+        part = one_row_per_trial(pd.concat(picks))
         fit = meta_analysis(part.yi.to_numpy(), part.vi.to_numpy(), method=method, labels=part.label.tolist())
         flip = -1.0 if pub["favours_peer_support"] == "negative" else 1.0
         est, (lo, hi) = fit.estimate * flip, sorted([fit.ci_low * flip, fit.ci_high * flip])
-        row.update(k=fit.k, n=part.n.sum(min_count=len(part)), repooled=f"SMD {est:.2f} [{lo:.2f}, {hi:.2f}]",
-                   estimate=fit.estimate, ci_low=fit.ci_low, ci_high=fit.ci_high, source_rows=tuple(part.source_row))
+        row.update(k=fit.k, n=part.n.sum(min_count=len(part)), N=_n_text(part),
+                   repooled=f"SMD {est:.2f} [{lo:.2f}, {hi:.2f}]", estimate=fit.estimate, ci_low=fit.ci_low,
+                   ci_high=fit.ci_high, source_rows=sum(part.source_rows, ()))
         flagged = part[part.effect_flagged]
         caveat = f"; flagged rows: {', '.join(dict.fromkeys(flagged.study))}" if len(flagged) else ""
         if pub["status"] != "reported":
@@ -523,7 +611,7 @@ def main(argv: list[str] | None = None) -> int:
         print(table[["review", "outcome", "timepoint", "printed", "se_from_ci", "checks_passed", "checks_failed",
                      "study_level", "verdict"]].to_string())
         print("\nStudy level (re-pooled from the Metapsy trials; the kit's candidate trial lists)")
-        print(study[["review", "outcome", "printed", "k", "n", "repooled", "verdict"]].to_string())
+        print(study[["review", "outcome", "printed", "k", "N", "repooled", "verdict"]].to_string())
     search = lyons_subset_search()
     best = search.iloc[0]
     print(f"\nLyons 2021 recovery, {len(search)} subsets of 5 group trials searched: the closest, {best.studies}, "

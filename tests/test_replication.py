@@ -176,3 +176,26 @@ def test_analyse_extraction_pools_nothing_while_the_sheet_has_errors(capsys):
     out = analyse_extraction(sheet, _harrer_published())
     assert out.attrs["pooled"] is False and "source" in set(out.field)
     assert "nothing was pooled" in capsys.readouterr().out
+
+
+def test_a_trial_with_two_rows_enters_once():
+    from helpers.replication import one_row_per_trial, study_level_table
+    rows = pd.DataFrame({"study": ["A", "B", "B"], "scale": ["RAS"] * 3, "yi": [0.1, 0.2, 0.4],
+                         "vi": [0.04, 0.01, 0.04], "n": [50.0, np.nan, np.nan], "source_row": [1, 2, 3],
+                         "effect_flagged": [False, True, True], "label": ["A", "B", "B"]})
+    one = one_row_per_trial(rows).set_index("study")
+    assert len(one) == 2 and one.loc["B", "source_rows"] == (2, 3)
+    np.testing.assert_allclose(one.loc["B", ["yi", "vi"]].astype(float), [0.3, 0.15**2], rtol=1e-12)  # r = 1: mean SE
+    independent = one_row_per_trial(rows, r=0.0).set_index("study")
+    np.testing.assert_allclose(independent.loc["B", "vi"], (0.01 + 0.04) / 4, rtol=1e-12)
+    white = study_level_table().query("review == 'white2020'").iloc[0]
+    assert white.k == 5 and white.N.startswith("≥") and "Rogers, 2016" in white.N
+
+
+def test_favour_positive_negates_and_swaps_only_when_negative_favours_peer_support():
+    from helpers.replication import favour_positive, oriented_results
+    row = pd.Series({"favours_peer_support": "negative", "estimate": -0.24, "ci_low": -0.46, "ci_high": -0.02})
+    assert favour_positive(row) == (0.24, 0.02, 0.46)
+    assert favour_positive(row.replace("negative", "positive")) == (-0.24, -0.46, -0.02)
+    table = oriented_results([("any", "LE", "lloydevans2014", "hope", "Table 3 section")])
+    assert table[["estimate (> 0 favours peer support)", "low", "high"]].iloc[0].tolist() == [0.24, 0.02, 0.46]

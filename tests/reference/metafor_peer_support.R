@@ -87,10 +87,16 @@ cands <- list(
                                               c("Salzer, 2016", "^RAS"), c("Corrigan, 2017", "^RAS"),
                                               c("Rogers, 2016", "^RAS")),
   "white2020 | empowerment" = list(c("Mahlke, 2017", "Self-Efficacy")))
+# A trial with several rows (Rogers 2016: "high" and "low support", same SE, no means) enters once: the mean of
+# its g's, with the variance of a mean of perfectly correlated estimates, (mean of the SEs)^2 (Borenstein et al.
+# 2009, ch. 24, r = 1).
 out$study_level <- list()
 for (nm in names(cands)) {
   rows <- Reduce(`|`, lapply(cands[[nm]], function(p) d$study == p[1] & grepl(p[2], d$instrument)))
-  out$study_level[[nm]] <- c(list(source_rows = d[[1]][rows]), fit_json(d$yi_kit[rows], d$vi_kit[rows], "DL"))
+  by_trial <- split(which(rows), d$study[rows])
+  yi <- sapply(by_trial, function(i) mean(d$yi_kit[i]))
+  vi <- sapply(by_trial, function(i) mean(sqrt(d$vi_kit[i]))^2)
+  out$study_level[[nm]] <- c(list(source_rows = d[[1]][rows]), fit_json(yi, vi, "DL"))
 }
 # Lyons 2021: every subset of 5 of the 9 group rows in personal recovery, DL
 g <- which(d$format == "group" & d$outcome == "personal recovery")
@@ -105,16 +111,19 @@ writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, pretty = TRUE), "tests/re
 cat("wrote study-level references\n")
 
 # RoB 2 as a subgroup (overall_RoB, separate tau2, REML) and the sensitivity analysis without high-risk rows
-out$rob <- list()
+# "rob" on every row (kit), "rob_trusted" on the trusted rows (notebook 11's primary analysis)
+for (rob_set in c("rob", "rob_trusted")) {
+out[[rob_set]] <- list()
 for (oc in sort(unique(d$outcome))) {
-  rows <- d$outcome == oc
+  rows <- d$outcome == oc & (if (rob_set == "rob") TRUE else trusted)
   levels <- unique(d$overall_RoB[rows])
   fits <- lapply(levels, function(l) { r <- rows & d$overall_RoB == l; fit_json(d$yi_kit[r], d$vi_kit[r], "REML") })
   names(fits) <- levels
   b <- rma(sapply(fits, `[[`, "estimate"), sei = sapply(fits, `[[`, "se"), method = "EE")
   r <- rows & d$overall_RoB != "High risk"
-  out$rob[[oc]] <- list(subgroups = fits, Q_between = b$QE, df = b$k - 1, p = b$QEp,
-                        without_high = fit_json(d$yi_kit[r], d$vi_kit[r], "REML"))
+  out[[rob_set]][[oc]] <- list(subgroups = fits, Q_between = b$QE, df = b$k - 1, p = b$QEp,
+                               without_high = fit_json(d$yi_kit[r], d$vi_kit[r], "REML"))
+}
 }
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, pretty = TRUE), "tests/reference/metafor_peer_support.json")
 cat("wrote RoB references\n")
