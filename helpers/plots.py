@@ -972,7 +972,7 @@ def lines_by_k_plot(panels: Mapping[str, pd.DataFrame], *, ylabel: str, title: s
 
 # --------------------------------------------------------------------------- lessons (notebooks 06-08)
 
-__all__ += ["mcid_zones_plot", "pooled_estimates_plot"]
+__all__ += ["mcid_zones_plot", "pooled_estimates_plot", "published_results_plot"]
 
 
 def mcid_zones_plot(estimate: float, ci_low: float, ci_high: float, panels: Sequence[tuple[str, float, tuple[float, float]]],
