@@ -198,14 +198,21 @@ class _MCIDFigure:
         ax.set_xlim(-span, span)
         ax.set_ylim(0, 1)
         ax.set_yticks([])
-        ax.text(span * 0.97 * good, 0.9, "important benefit", ha="right" if good > 0 else "left", va="top", fontsize=9)
-        ax.text(-span * 0.97 * good, 0.9, "important harm", ha="left" if good > 0 else "right", va="top", fontsize=9)
-        ax.text(0, 0.9, "trivial", ha="center", va="top", fontsize=9)
+        self.benefit_label = ax.text(span * 0.97 * good, 0.9, "", ha="right" if good > 0 else "left", va="top", fontsize=9)
+        self.harm_label = ax.text(-span * 0.97 * good, 0.9, "", ha="left" if good > 0 else "right", va="top", fontsize=9)
+        self.trivial_label = ax.text(0, 0.9, "", ha="center", va="top", fontsize=9)
         self.unit = f" ({unit})" if unit else ""
         ax.legend(loc="lower right", fontsize=8, frameon=False)
         fig.subplots_adjust(left=0.03, right=0.97, top=0.85, bottom=0.25)
 
-    def show(self, mcid: float, category: str) -> Figure:
+    def show(self, mcid: float, category: str, size_label: str | None = None) -> Figure:
+        # a rule-of-thumb threshold marks a size (Cohen's "small"), not importance: the zones say so too
+        if size_label is None:
+            words = ("important benefit", "trivial", "important harm")
+        else:
+            words = (f"at least {size_label} benefit", f"below {size_label}", f"at least {size_label} harm")
+        for label, word in zip((self.benefit_label, self.trivial_label, self.harm_label), words):
+            label.set_text(word)
         self.low.set_width(self.span - mcid)
         self.trivial.set_x(-mcid)
         self.trivial.set_width(2 * mcid)
@@ -244,7 +251,7 @@ def mcid_explorer(estimate: float, ci_low: float, ci_high: float, direction: str
         cmp = compare_to_mcid(estimate, ci_low, ci_high, mcid, direction, pi_low=pi_low, pi_high=pi_high, unit=unit,
                               **compare_options)
         verdict = getattr(cmp, "verdict", cmp.category)
-        return panel.show(mcid, cmp.category), f"MCID {mcid:g}{f' {unit}' if unit else ''}: {verdict}\n{cmp.reasoning}"
+        return panel.show(mcid, cmp.category, cmp.size_label), f"MCID {mcid:g}{f' {unit}' if unit else ''}: {verdict}\n{cmp.reasoning}"
 
     return LiveFigure(slider, draw, "Confidence interval against an MCID set by the slider")
 

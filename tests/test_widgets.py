@@ -39,6 +39,16 @@ def test_mcid_slider_changes_the_verdict():
     assert live.figure.axes[0].get_title(loc="left") != title and live.text.startswith("MCID 2 points: ")
 
 
+def test_rule_of_thumb_zones_name_a_size_not_importance():
+    live = mcid_explorer(-0.23, -0.37, -0.09, "lower_is_better", mcid_max=0.8, start=0.2, unit="SD",
+                         threshold_kind="rule of thumb")
+    words = {t.get_text() for t in live.figure.axes[0].texts}
+    assert {"at least small benefit", "below small", "at least small harm"} <= words
+    assert not any("important" in w for w in words)
+    plain = mcid_explorer(-0.23, -0.37, -0.09, "lower_is_better", mcid_max=0.8, start=0.2, unit="SD")
+    assert "important benefit" in {t.get_text() for t in plain.figure.axes[0].texts}
+
+
 def test_degrades_to_a_static_figure_and_text():
     live = mcid_explorer(0.26, 0.16, 0.36, "higher_is_better", mcid_max=1.0, start=0.5)
     bundle = live._repr_mimebundle_()
