@@ -9,14 +9,19 @@ Handbook 13.3.5.4; Sterne et al. 2011, BMJ 343:d4002).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 
+from ._binary import BinaryMetaAnalysis
+from ._validate import as_arrays
+from .effect_sizes import log_odds_ratio
 from .pooling import MetaAnalysis, meta_analysis
 from .regression import meta_regression
 
-__all__ = ["EggerTest", "egger_test", "TrimAndFill", "trim_and_fill"]
+__all__ = ["EggerTest", "egger_test", "TrimAndFill", "trim_and_fill",
+           "BinarySmallStudyTest", "peters_test", "harbord_test"]
 
 EGGER_MODELS = ("lm", "rma")
 TRIMFILL_ESTIMATORS = ("L0", "R0")
@@ -94,11 +99,9 @@ def egger_test(fit: MetaAnalysis, *, model: str = "lm") -> EggerTest:
     else:
         ci = "z" if fit.ci_method == "z" else "hksj"
         reg = _sei_regression(fit, fit.method, ci, "Egger's test")
-    note = "" if k >= 10 else (f"only {k} studies: with fewer than 10 the test has too little power "
-                               "to tell asymmetry from chance (Cochrane Handbook 13.3.5.4).")
     return EggerTest(intercept=float(reg.estimate[1]), se=float(reg.se[1]), statistic=float(reg.statistic[1]),
                      df=reg.df if np.isfinite(reg.df) else float("inf"), pvalue=float(reg.pvalue[1]), k=k,
-                     model=model, limit_estimate=float(reg.estimate[0]), note=note)
+                     model=model, limit_estimate=float(reg.estimate[0]), note=_power_note(k))
 
 
 @dataclass(frozen=True, repr=False)
@@ -217,22 +220,9 @@ def trim_and_fill(fit: MetaAnalysis, *, side: str | None = None, estimator: str 
 
 
 # ---------------------------------------------------------------- small-study tests for binary outcomes
-# (appended by the `binary` helper; Egger's test above regresses on the SE, which for a log odds ratio is
-# correlated with the log OR itself, so it can signal asymmetry where there is none: Peters et al. 2006;
-# Harbord et al. 2006; Cochrane Handbook v6.4 13.3.5.3)
-
-# imports kept with the code that needs them, so that this block stands on its own below the engine's code
-from collections.abc import Sequence  # noqa: E402, F811
-from dataclasses import dataclass  # noqa: E402, F811
-
-import numpy as np  # noqa: E402, F811
-
-from ._binary import BinaryMetaAnalysis  # noqa: E402
-from ._distributions import t_sf  # noqa: E402, F811
-from ._validate import as_arrays  # noqa: E402
-from .effect_sizes import log_odds_ratio  # noqa: E402
-
-__all__ += ["BinarySmallStudyTest", "peters_test", "harbord_test"]
+# Egger's test above regresses on the SE, which for a log odds ratio is correlated with the log OR itself, so
+# it can signal asymmetry where there is none (Peters et al. 2006; Harbord et al. 2006; Cochrane Handbook
+# v6.4 13.3.5.3)
 
 
 @dataclass(frozen=True)
@@ -270,24 +260,22 @@ def _two_by_two_counts(fit_or_events1, n1, events2, n2, labels):
     return names, a, x["n1"] - a, c, x["n2"] - c
 
 
-def _wls_test(y, x, w, method, k_min_note=10) -> BinarySmallStudyTest:
-    """Weighted least squares y = b0 + b1 x, residual variance estimated (R's lm with weights); t test of b1."""
+def _power_note(k: int) -> str:
+    return "" if k >= 10 else (f"only {k} studies: with fewer than 10 the test has too little power "
+                               "to tell asymmetry from chance (Cochrane Handbook 13.3.5.4).")
+
+
+def _wls_test(y, x, w, method) -> BinarySmallStudyTest:
+    """Weighted least squares y = b0 + b1 x with the residual variance estimated (R's lm with weights), t test of
+    b1: the engine's common-effect meta-regression with vi = 1/w and the HKSJ scaling, as Egger's "lm" test."""
     k = y.size
     if k < 3:
         raise ValueError(f"{method}'s test needs at least three studies with events (a regression with k - 2 df); "
                          f"got {k}")
-    sw = np.sqrt(w)
-    X = np.column_stack([np.ones(k), x])
-    coef, *_ = np.linalg.lstsq(X * sw[:, None], y * sw, rcond=None)
-    resid = y - X @ coef
-    sigma2 = np.sum(w * resid**2) / (k - 2)
-    cov = sigma2 * np.linalg.inv(X.T @ (X * w[:, None]))
-    se = float(np.sqrt(cov[1, 1]))
-    t = float(coef[1] / se)
-    note = "" if k >= k_min_note else (f"only {k} studies: with fewer than 10 the test has too little power "
-                                       "to tell asymmetry from chance (Cochrane Handbook 13.3.5.4).")
-    return BinarySmallStudyTest(method=method, bias=float(coef[1]), se=se, t=t, df=k - 2,
-                                pvalue=float(2 * t_sf(abs(t), k - 2)), k=k, intercept=float(coef[0]), note=note)
+    reg = meta_regression(y, 1 / w, mods={"x": x}, method="FE", ci_method="hksj")
+    return BinarySmallStudyTest(method=method, bias=float(reg.estimate[1]), se=float(reg.se[1]),
+                                t=float(reg.statistic[1]), df=k - 2, pvalue=float(reg.pvalue[1]), k=k,
+                                intercept=float(reg.estimate[0]), note=_power_note(k))
 
 
 def peters_test(fit_or_events1, n1=None, events2=None, n2=None, *, labels: Sequence[object] | None = None,
